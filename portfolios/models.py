@@ -1,0 +1,445 @@
+"""Client assets: accounts at institutions, instruments, holdings, prices and FX,
+valuation history, model allocations and rebalance proposals, limits, alerts and goals."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from crm.models import Client
+from risk.choices import ProductRiskRating, RiskLevel
+
+MONEY = {"max_digits": 20, "decimal_places": 2}
+PERCENT = {"max_digits": 7, "decimal_places": 4}
+_percent_range = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class AssetClass(models.TextChoices):
+    CASH = "cash", _("Cash and deposits")
+    FIXED_INCOME = "fixed_income", _("Fixed income")
+    EQUITY = "equity", _("Equity")
+    FUND = "fund", _("Fund")
+    INSURANCE = "insurance", _("Insurance")
+    REAL_ESTATE = "real_estate", _("Real estate")
+    PHYSICAL = "physical", _("Precious metals and physical assets")
+    ALTERNATIVES = "alternatives", _("Alternatives")
+    OTHER = "other", _("Other")
+
+
+class LiquidityTier(models.TextChoices):
+    SAME_DAY = "same_day", _("Same day")
+    MONTH = "month", _("Within 1 month")
+    YEAR = "year", _("Within 1 year")
+    OVER_YEAR = "over_year", _("Over 1 year")
+
+
+class Institution(models.Model):
+    """A bank or custodian that holds client accounts."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    is_bank = models.BooleanField(
+        _("deposit-taking bank"), default=True, help_text=_("Deposits here count toward the deposit-insurance cover.")
+    )
+
+    class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit", _("Deposit")
+        BROKERAGE = "brokerage", _("Brokerage")
+        FUND = "fund", _("Fund")
+        INSURANCE = "insurance", _("Insurance policy")
+        REAL_ESTATE = "real_estate", _("Real estate")
+        PHYSICAL = "physical", _("Physical assets")
+        OTHER = "other", _("Other")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="accounts", verbose_name=_("client"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind)
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("institution")
+    )
+    account_number = models.CharField(_("account number"), max_length=64, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        ordering = ["client", "institution__name", "account_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "account_number"], condition=~Q(account_number=""),
+                name="account_unique_number_per_institution",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} {self.account_number or self.name}".strip()
+
+
+class Instrument(models.Model):
+    """Something a client can hold: a security, a product, a deposit, a property."""
+
+    code = models.CharField(_("code"), max_length=64, unique=True, help_text=_("ISIN, ticker or product code"))
+    name = models.CharField(_("name"), max_length=200)
+    asset_class = models.CharField(_("asset class"), max_length=14, choices=AssetClass)
+    region = models.CharField(_("region"), max_length=60, blank=True)
+    industry = models.CharField(_("industry"), max_length=80, blank=True)
+    issuer = models.CharField(_("issuer"), max_length=200, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    liquidity_tier = models.CharField(
+        _("liquidity tier"), max_length=10, choices=LiquidityTier, default=LiquidityTier.SAME_DAY
+    )
+    risk_rating = models.CharField(_("product risk rating"), max_length=2, choices=ProductRiskRating, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("instrument")
+        verbose_name_plural = _("instruments")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class InstrumentPrice(models.Model):
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="prices", verbose_name=_("instrument"))
+    price_date = models.DateField(_("price date"))
+    price = models.DecimalField(_("price"), max_digits=20, decimal_places=6)
+    currency = models.CharField(_("currency"), max_length=3)
+
+    class Meta:
+        verbose_name = _("instrument price")
+        verbose_name_plural = _("instrument prices")
+        ordering = ["-price_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "price_date"], name="instrument_price_unique_per_day"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="instrument_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument.code} {self.price_date} {self.price} {self.currency}"
+
+
+class Holding(models.Model):
+    """A position in one instrument in one account, valued in the instrument's currency."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="holdings", verbose_name=_("account"))
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="holdings", verbose_name=_("instrument")
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=24, decimal_places=6)
+    cost = models.DecimalField(_("cost"), **MONEY)
+    market_value = models.DecimalField(_("market value"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    valuation_date = models.DateField(_("valuation date"))
+    is_illiquid = models.BooleanField(
+        _("illiquid"), default=False, help_text=_("Rebalancing never proposes to sell an illiquid holding.")
+    )
+    stop_loss_price = models.DecimalField(_("stop-loss price"), max_digits=20, decimal_places=6, null=True, blank=True)
+    stop_loss_pct = models.DecimalField(
+        _("stop-loss loss %"), **PERCENT, null=True, blank=True, validators=_percent_range,
+        help_text=_("Loss against cost, in percent, that triggers the stop-loss."),
+    )
+    stop_loss_breached = models.BooleanField(_("stop-loss breached"), default=False, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("holding")
+        verbose_name_plural = _("holdings")
+        ordering = ["account", "instrument__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "instrument"], name="holding_unique_instrument_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument.code} × {self.quantity}"
+
+
+class FxRate(models.Model):
+    """On ``rate_date``, one unit of ``currency`` is worth ``rate`` units of ``quote_currency``."""
+
+    currency = models.CharField(_("currency"), max_length=3)
+    quote_currency = models.CharField(_("quote currency"), max_length=3, default="CNY")
+    rate_date = models.DateField(_("rate date"))
+    rate = models.DecimalField(_("rate"), max_digits=20, decimal_places=8)
+
+    class Meta:
+        verbose_name = _("FX rate")
+        verbose_name_plural = _("FX rates")
+        ordering = ["currency", "-rate_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "quote_currency", "rate_date"], name="fx_rate_unique_per_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="fx_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} {self.quote_currency} ({self.rate_date})"
+
+
+class ValuationSnapshot(models.Model):
+    """A client's AUM on one day, in the base currency, written by every valuation update."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="valuations", verbose_name=_("client"))
+    valuation_date = models.DateField(_("valuation date"))
+    aum = models.DecimalField(_("AUM"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    by_asset_class = models.JSONField(_("by asset class"), default=dict)
+
+    class Meta:
+        verbose_name = _("valuation snapshot")
+        verbose_name_plural = _("valuation snapshots")
+        ordering = ["client", "valuation_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "valuation_date"], name="valuation_unique_per_client_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.valuation_date}: {self.aum} {self.currency}"
+
+
+class ModelAllocation(models.Model):
+    """A versioned target allocation for one risk level; the newest active version applies."""
+
+    risk_level = models.CharField(_("risk level"), max_length=2, choices=RiskLevel)
+    version = models.PositiveIntegerField(_("version"))
+    effective_from = models.DateField(_("effective from"), default=timezone.localdate)
+    is_active = models.BooleanField(_("active"), default=True)
+    notes = models.CharField(_("notes"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("model allocation")
+        verbose_name_plural = _("model allocations")
+        ordering = ["risk_level", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["risk_level", "version"], name="model_allocation_unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.risk_level} v{self.version}"
+
+
+class ModelAllocationWeight(models.Model):
+    allocation = models.ForeignKey(
+        ModelAllocation, on_delete=models.CASCADE, related_name="weights", verbose_name=_("model allocation")
+    )
+    asset_class = models.CharField(_("asset class"), max_length=14, choices=AssetClass)
+    target_weight = models.DecimalField(_("target weight %"), **PERCENT, validators=_percent_range)
+    tolerance = models.DecimalField(
+        _("tolerance band ± %"), **PERCENT, validators=_percent_range,
+        help_text=_("Percentage points either side of the target."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("model allocation weight")
+        verbose_name_plural = _("model allocation weights")
+        ordering = ["allocation", "asset_class"]
+        constraints = [
+            models.UniqueConstraint(fields=["allocation", "asset_class"], name="model_weight_unique_class"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_asset_class_display()} {self.target_weight}% ± {self.tolerance}"
+
+
+class RebalanceProposal(models.Model):
+    """Trades an RM proposes to bring a portfolio back within its bands; nothing is executed."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Saved")
+        PRESENTED = "presented", _("Presented to client")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="rebalance_proposals", verbose_name=_("client")
+    )
+    allocation = models.ForeignKey(
+        ModelAllocation, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("model allocation")
+    )
+    aum = models.DecimalField(_("AUM"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    minimum_trade = models.DecimalField(_("minimum trade size"), **MONEY)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("rebalance proposal")
+        verbose_name_plural = _("rebalance proposals")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.created_at:%Y-%m-%d} ({self.get_status_display()})"
+
+
+class RebalanceTrade(models.Model):
+    class Action(models.TextChoices):
+        BUY = "buy", _("Buy")
+        SELL = "sell", _("Sell")
+
+    proposal = models.ForeignKey(
+        RebalanceProposal, on_delete=models.CASCADE, related_name="trades", verbose_name=_("proposal")
+    )
+    asset_class = models.CharField(_("asset class"), max_length=14, choices=AssetClass)
+    action = models.CharField(_("action"), max_length=4, choices=Action)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    weight_before = models.DecimalField(_("weight before %"), **PERCENT)
+    weight_after = models.DecimalField(_("weight after %"), **PERCENT)
+
+    class Meta:
+        verbose_name = _("rebalance trade")
+        verbose_name_plural = _("rebalance trades")
+        ordering = ["proposal", "action", "asset_class"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="rebalance_trade_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.get_asset_class_display()} {self.amount} {self.currency}"
+
+
+class ConcentrationLimit(models.Model):
+    """An admin-set threshold for one kind of concentration risk."""
+
+    class Kind(models.TextChoices):
+        SINGLE_HOLDING = "single_holding", _("Single holding, % of AUM")
+        ASSET_CLASS_BAND = "asset_class_band", _("Asset class outside its model band")
+        REGION = "region", _("Single region, % of AUM")
+        INDUSTRY = "industry", _("Single industry, % of AUM")
+        ISSUER = "issuer", _("Single issuer, % of AUM")
+        BANK_DEPOSIT = "bank_deposit", _("Deposits at one bank above the insurance cover (amount)")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, unique=True)
+    threshold = models.DecimalField(
+        _("threshold"), **MONEY, help_text=_("A percentage of AUM, or an amount in the base currency for deposits.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("concentration limit")
+        verbose_name_plural = _("concentration limits")
+        ordering = ["kind"]
+        constraints = [models.CheckConstraint(condition=Q(threshold__gte=0), name="concentration_threshold_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.threshold}"
+
+
+class DrawdownLimit(models.Model):
+    """A client's maximum drawdown from peak AUM; ``is_breached`` remembers the current crossing."""
+
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, related_name="drawdown_limit", verbose_name=_("client")
+    )
+    max_drawdown_pct = models.DecimalField(_("maximum drawdown %"), **PERCENT, validators=_percent_range)
+    is_breached = models.BooleanField(_("breached"), default=False, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("drawdown limit")
+        verbose_name_plural = _("drawdown limits")
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.max_drawdown_pct}%"
+
+
+class Alert(models.Model):
+    """A risk signal on a client's assets; one open alert per (client, kind, subject)."""
+
+    class Kind(models.TextChoices):
+        SINGLE_HOLDING = "single_holding", _("Single holding concentration")
+        ASSET_CLASS_BAND = "asset_class_band", _("Asset class outside band")
+        REGION = "region", _("Region concentration")
+        INDUSTRY = "industry", _("Industry concentration")
+        ISSUER = "issuer", _("Issuer concentration")
+        BANK_DEPOSIT = "bank_deposit", _("Deposits above insurance cover")
+        STOP_LOSS = "stop_loss", _("Stop-loss breached")
+        DRAWDOWN = "drawdown", _("Maximum drawdown breached")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("client"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    subject = models.CharField(_("subject"), max_length=200, blank=True, help_text=_("What the alert is about, e.g. a holding or a bank."))
+    message = models.CharField(_("message"), max_length=500)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "kind", "subject"], condition=Q(resolved_at__isnull=True),
+                name="alert_one_open_per_subject",
+            )
+        ]
+        indexes = [models.Index(fields=["client", "resolved_at"], name="alert_client_open_idx")]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Goal(models.Model):
+    class Kind(models.TextChoices):
+        RETIREMENT = "retirement", _("Retirement")
+        EDUCATION = "education", _("Education")
+        PROPERTY = "property", _("Property")
+        EMERGENCY_RESERVE = "emergency_reserve", _("Emergency reserve")
+        OTHER = "other", _("Other")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="goals", verbose_name=_("client"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    name = models.CharField(_("name"), max_length=200)
+    target_amount = models.DecimalField(_("target amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    target_date = models.DateField(_("target date"))
+    linked_accounts = models.ManyToManyField(Account, related_name="goals", blank=True, verbose_name=_("linked accounts"))
+    funded_amount = models.DecimalField(
+        _("current funding"), **MONEY, default=Decimal("0"),
+        help_text=_("Used when no accounts are linked."),
+    )
+    expected_return_pct = models.DecimalField(
+        _("expected annual return %"), **PERCENT, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("-100")), MaxValueValidator(Decimal("100"))],
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["target_date"]
+        constraints = [models.CheckConstraint(condition=Q(target_amount__gt=0), name="goal_target_positive")]
+
+    def __str__(self) -> str:
+        return self.name
