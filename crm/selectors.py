@@ -59,3 +59,36 @@ def manager_list_assignable(*, user) -> QuerySet:
     if has_role(user, Role.TEAM_LEAD):
         return staff.filter(Q(teams__lead=user) | Q(pk=user.pk)).distinct()
     return staff.none()
+
+
+def aum_tier_thresholds() -> dict[str, "Decimal"]:
+    """The admin-set minimum AUM per tier; a tier with no row falls back to the domain default."""
+    from decimal import Decimal
+
+    from .models import AumTierThreshold
+
+    defaults = {Client.AumTier.HNW: Decimal("6000000"), Client.AumTier.AFFLUENT: Decimal("500000"),
+                Client.AumTier.MASS: Decimal("0")}
+    defaults.update(dict(AumTierThreshold.objects.values_list("tier", "minimum_aum")))
+    return defaults
+
+
+def aum_tier_for(aum_total, thresholds: dict | None = None) -> str:
+    """The highest tier whose minimum the AUM reaches."""
+    thresholds = thresholds or aum_tier_thresholds()
+    for tier, minimum in sorted(thresholds.items(), key=lambda item: item[1], reverse=True):
+        if aum_total >= minimum:
+            return tier
+    return Client.AumTier.MASS
+
+
+def aum_tier_condition(tier: str, thresholds: dict) -> Q:
+    """The AUM range of one tier, as a filter (used to re-tier in bulk)."""
+    ordered = sorted(thresholds.items(), key=lambda item: item[1])
+    for index, (name, minimum) in enumerate(ordered):
+        if name == tier:
+            condition = Q(aum_total__gte=minimum) if index else Q()
+            if index + 1 < len(ordered):
+                condition &= Q(aum_total__lt=ordered[index + 1][1])
+            return condition
+    return Q(pk__in=[])
