@@ -1,0 +1,608 @@
+"""Reads of client assets: FX conversion, the portfolio summary, drift against the model
+allocation, the rebalance plan, concentration breaches, goal progress and open alerts.
+
+Money is ``Decimal`` throughout; amounts are rounded to the cent (``ROUND_HALF_UP``) once,
+when a holding is converted to the base currency, and percentages to two decimals
+when they are shown.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crm.models import Client
+from crm.selectors import client_list_visible
+
+from .models import (
+    Alert,
+    AssetClass,
+    ConcentrationLimit,
+    FxRate,
+    Goal,
+    Holding,
+    InstrumentPrice,
+    ModelAllocation,
+    RebalanceTrade,
+    ValuationSnapshot,
+)
+
+CENT = Decimal("0.01")
+PERCENT_PLACES = Decimal("0.01")
+HUNDRED = Decimal("100")
+ZERO = Decimal("0")
+
+
+def cents(amount: Decimal) -> Decimal:
+    """Round an amount to the cent, half up: the one rounding rule for money."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal:
+    """``part`` as a percentage of ``whole``, to two decimals; 0 when ``whole`` is 0."""
+    if not whole:
+        return ZERO.quantize(PERCENT_PLACES)
+    return (part * HUNDRED / whole).quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP)
+
+
+def base_currency() -> str:
+    return settings.BASE_CURRENCY
+
+
+# --- FX ---------------------------------------------------------------------------------
+
+
+class FxRateMissing(ValidationError):
+    """No FX rate to the base currency on or before the date asked for."""
+
+    def __init__(self, currency: str, on_date: date):
+        self.currency, self.on_date = currency, on_date
+        super().__init__(
+            _("No exchange rate from %(currency)s to %(base)s on or before %(date)s; an administrator must enter one.")
+            % {"currency": currency, "base": base_currency(), "date": on_date.isoformat()},
+            code="fx_rate_missing",
+        )
+
+
+def fx_rates(*, currencies, on_date: date) -> dict[str, Decimal]:
+    """The latest rate on or before ``on_date`` to the base currency of each currency, in one query.
+
+    The base currency maps to 1. Raises ``FxRateMissing`` for the first currency without a rate.
+    """
+    base = base_currency()
+    wanted = {c.upper() for c in currencies}
+    rates = {base: Decimal("1")} if base in wanted else {}
+    foreign = sorted(wanted - {base})
+    if foreign:
+        latest = FxRate.objects.filter(
+            currency=OuterRef("currency"), quote_currency=base, rate_date__lte=on_date
+        ).order_by("-rate_date").values("rate_date")[:1]
+        rates.update(
+            FxRate.objects.filter(currency__in=foreign, quote_currency=base, rate_date=Subquery(latest))
+            .values_list("currency", "rate")
+        )
+        for currency in foreign:
+            if currency not in rates:
+                raise FxRateMissing(currency, on_date)
+    return rates
+
+
+def fx_rate(*, currency: str, on_date: date) -> Decimal:
+    """Units of the base currency one unit of ``currency`` is worth on ``on_date`` (latest rate on or before)."""
+    return fx_rates(currencies=[currency], on_date=on_date)[currency.upper()]
+
+
+def fx_convert(*, amount: Decimal, currency: str, on_date: date) -> Decimal:
+    """``amount`` of ``currency`` in the base currency, rounded to the cent once, at the end."""
+    return cents(amount * fx_rate(currency=currency, on_date=on_date))
+
+
+# --- Portfolio summary ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HoldingRow:
+    holding_id: int
+    account_id: int
+    account: str
+    institution: str
+    institution_is_bank: bool
+    instrument_id: int
+    instrument_code: str
+    instrument_name: str
+    asset_class: str
+    asset_class_label: str
+    region: str
+    industry: str
+    issuer: str
+    liquidity_tier: str
+    risk_rating: str
+    quantity: Decimal
+    cost: Decimal
+    market_value: Decimal  # in ``currency``
+    currency: str
+    fx_rate: Decimal
+    market_value_base: Decimal  # in the base currency, rounded to the cent
+    weight: Decimal  # % of AUM
+    valuation_date: date
+    is_illiquid: bool
+    stop_loss_breached: bool
+
+
+@dataclass(frozen=True)
+class AssetClassTotal:
+    asset_class: str
+    label: str
+    amount_base: Decimal
+    weight: Decimal
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    amount: Decimal  # in ``currency``
+    amount_base: Decimal
+    weight: Decimal
+
+
+@dataclass(frozen=True)
+class AllocationRow:
+    asset_class: str
+    label: str
+    amount_base: Decimal
+    actual: Decimal  # % of AUM
+    target: Decimal  # %
+    tolerance: Decimal  # percentage points either side
+    band_low: Decimal
+    band_high: Decimal
+    drift: Decimal  # actual - target, in percentage points
+    outside_band: bool
+
+
+@dataclass(frozen=True)
+class PortfolioSummary:
+    client_id: int
+    on_date: date
+    base_currency: str
+    aum_base: Decimal
+    holdings: tuple[HoldingRow, ...]
+    by_asset_class: tuple[AssetClassTotal, ...]
+    by_currency: tuple[CurrencyTotal, ...]
+    allocation_id: int | None
+    allocation_version: int | None
+    allocation_rows: tuple[AllocationRow, ...]
+    no_target_reason: str  # why there is no target allocation; "" when there is one
+    open_alerts: tuple[Alert, ...]
+
+    @property
+    def has_target(self) -> bool:
+        return self.allocation_id is not None
+
+    @property
+    def drifting(self) -> tuple[AllocationRow, ...]:
+        return tuple(row for row in self.allocation_rows if row.outside_band)
+
+
+def holding_list_for_client(*, client: Client) -> QuerySet[Holding]:
+    """The client's holdings in active accounts, with what a summary row shows, in one query."""
+    return (
+        Holding.objects.filter(account__client=client, account__is_active=True)
+        .select_related("account__institution", "instrument")
+        .order_by("instrument__asset_class", "instrument__code", "account_id")
+    )
+
+
+def model_allocation_current(*, risk_level: str, on_date: date) -> ModelAllocation | None:
+    """The newest active version of the model allocation for ``risk_level`` in effect on ``on_date``,
+    with its weights prefetched (two queries)."""
+    if not risk_level:
+        return None
+    return (
+        ModelAllocation.objects.filter(risk_level=risk_level, is_active=True, effective_from__lte=on_date)
+        .prefetch_related("weights")
+        .order_by("-version")
+        .first()
+    )
+
+
+def alert_list_open_for_client(*, client: Client) -> QuerySet[Alert]:
+    return Alert.objects.filter(client=client, resolved_at__isnull=True).order_by("-raised_at")
+
+
+def portfolio_summary(*, client: Client, on_date: date | None = None) -> PortfolioSummary:
+    """Everything the client's portfolio page shows, valued in the base currency on ``on_date``.
+
+    Queries do not grow with the number of holdings: holdings with accounts, institutions
+    and instruments (1), the FX rates of all foreign currencies held (1, only if any), the
+    model allocation and its weights (2, only if the client has a risk level) and the open
+    alerts (1). Raises ``FxRateMissing`` when a currency held has no rate.
+    """
+    on_date = on_date or timezone.localdate()
+    base = base_currency()
+    holdings = list(holding_list_for_client(client=client))
+    rates = fx_rates(currencies={h.currency for h in holdings}, on_date=on_date)
+    values = [cents(h.market_value * rates[h.currency.upper()]) for h in holdings]
+    aum = sum(values, ZERO)
+
+    rows = tuple(
+        HoldingRow(
+            holding_id=h.pk, account_id=h.account_id, account=str(h.account),
+            institution=h.account.institution.name, institution_is_bank=h.account.institution.is_bank,
+            instrument_id=h.instrument_id, instrument_code=h.instrument.code, instrument_name=h.instrument.name,
+            asset_class=h.instrument.asset_class, asset_class_label=str(AssetClass(h.instrument.asset_class).label),
+            region=h.instrument.region, industry=h.instrument.industry, issuer=h.instrument.issuer,
+            liquidity_tier=h.instrument.liquidity_tier, risk_rating=h.instrument.risk_rating,
+            quantity=h.quantity, cost=h.cost, market_value=h.market_value, currency=h.currency.upper(),
+            fx_rate=rates[h.currency.upper()], market_value_base=value, weight=percent(value, aum),
+            valuation_date=h.valuation_date, is_illiquid=h.is_illiquid, stop_loss_breached=h.stop_loss_breached,
+        )
+        for h, value in zip(holdings, values, strict=True)
+    )
+
+    class_amounts: dict[str, Decimal] = {}
+    for row in rows:
+        class_amounts[row.asset_class] = class_amounts.get(row.asset_class, ZERO) + row.market_value_base
+    by_class = tuple(
+        AssetClassTotal(asset_class=c, label=str(AssetClass(c).label), amount_base=amount, weight=percent(amount, aum))
+        for c, amount in sorted(class_amounts.items(), key=lambda item: _class_order(item[0]))
+    )
+
+    currency_amounts: dict[str, tuple[Decimal, Decimal]] = {}
+    for row in rows:
+        amount, amount_base = currency_amounts.get(row.currency, (ZERO, ZERO))
+        currency_amounts[row.currency] = (amount + row.market_value, amount_base + row.market_value_base)
+    by_currency = tuple(
+        CurrencyTotal(currency=c, amount=amount, amount_base=amount_base, weight=percent(amount_base, aum))
+        for c, (amount, amount_base) in sorted(currency_amounts.items(), key=lambda item: (item[0] != base, item[0]))
+    )
+
+    allocation = model_allocation_current(risk_level=client.risk_level, on_date=on_date)
+    if allocation is None:
+        reason = (
+            _("The client has no risk level, so there is no target allocation.") if not client.risk_level
+            else _("No active model allocation for risk level %(level)s.") % {"level": client.risk_level}
+        )
+        allocation_rows: tuple[AllocationRow, ...] = ()
+    else:
+        reason = ""
+        allocation_rows = _allocation_rows(allocation, class_amounts, aum)
+
+    return PortfolioSummary(
+        client_id=client.pk, on_date=on_date, base_currency=base, aum_base=aum, holdings=rows,
+        by_asset_class=by_class, by_currency=by_currency,
+        allocation_id=allocation.pk if allocation else None,
+        allocation_version=allocation.version if allocation else None,
+        allocation_rows=allocation_rows, no_target_reason=reason,
+        open_alerts=tuple(alert_list_open_for_client(client=client)),
+    )
+
+
+def _class_order(asset_class: str) -> int:
+    return AssetClass.values.index(asset_class) if asset_class in AssetClass.values else len(AssetClass.values)
+
+
+def _allocation_rows(allocation: ModelAllocation, class_amounts: dict[str, Decimal], aum: Decimal):
+    """One row per class in the model or held. A class held but absent from the model has a
+    target of 0 ± 0. An empty portfolio has no drift (nothing is outside a band)."""
+    weights = {w.asset_class: w for w in allocation.weights.all()}
+    classes = sorted(set(weights) | set(class_amounts), key=_class_order)
+    rows = []
+    for c in classes:
+        weight = weights.get(c)
+        target = weight.target_weight if weight else ZERO
+        tolerance = weight.tolerance if weight else ZERO
+        amount = class_amounts.get(c, ZERO)
+        actual = percent(amount, aum)
+        low, high = max(ZERO, target - tolerance), min(HUNDRED, target + tolerance)
+        rows.append(AllocationRow(
+            asset_class=c, label=str(AssetClass(c).label), amount_base=amount, actual=actual,
+            target=target, tolerance=tolerance, band_low=low, band_high=high,
+            drift=(actual - target).quantize(PERCENT_PLACES),
+            # The shown (two-decimal) percentage decides, so the page and the flag never disagree.
+            outside_band=bool(aum) and not (low <= actual <= high),
+        ))
+    return tuple(rows)
+
+
+def allocation_drift(*, client: Client, summary: PortfolioSummary | None = None) -> list[AllocationRow]:
+    """Actual vs target weight per asset class, with the drift in percentage points; empty
+    when the client has no target allocation (``summary.no_target_reason`` says why)."""
+    summary = summary or portfolio_summary(client=client)
+    return list(summary.allocation_rows)
+
+
+# --- Rebalancing ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedTrade:
+    asset_class: str
+    label: str
+    action: str  # RebalanceTrade.Action
+    amount: Decimal  # base currency, > 0, to the cent
+    currency: str
+    weight_before: Decimal
+    weight_after: Decimal
+    target: Decimal
+
+
+def rebalance_plan(
+    *, client: Client, minimum_trade: Decimal, summary: PortfolioSummary | None = None
+) -> list[PlannedTrade]:
+    """The buys and sells per asset class (base currency) that bring the portfolio back to its model.
+
+    The rule: nothing is proposed while every class is within its band. Once any class is
+    outside, every class is brought **to its target** (not just to the band edge, which would
+    leave it on the brink of the next breach). Illiquid holdings are never sold: their value
+    stays where it is, and a class whose illiquid value alone exceeds its target keeps exactly
+    that value, the rest of the portfolio being re-spread over the other classes in proportion
+    to their targets. Trades below ``minimum_trade`` are dropped, amounts are rounded to the
+    cent, and whatever then keeps buys and sells from netting to zero is put on the largest
+    trade, so the plan is cash-neutral. Sells come first, then buys, largest first.
+    """
+    summary = summary or portfolio_summary(client=client)
+    aum = summary.aum_base
+    if not summary.has_target or aum <= 0 or not summary.drifting:
+        return []
+    targets = {row.asset_class: row.target for row in summary.allocation_rows}
+    current = {row.asset_class: row.amount_base for row in summary.allocation_rows}
+    illiquid: dict[str, Decimal] = {}
+    for row in summary.holdings:
+        if row.is_illiquid:
+            illiquid[row.asset_class] = illiquid.get(row.asset_class, ZERO) + row.market_value_base
+
+    # Water-filling: pin classes whose illiquid value exceeds their share, re-spread the rest.
+    pinned: set[str] = set()
+    while True:
+        free = [c for c in targets if c not in pinned]
+        remaining = aum - sum((illiquid.get(c, ZERO) for c in pinned), ZERO)
+        free_target = sum((targets[c] for c in free), ZERO)
+        wanted = {c: remaining * targets[c] / free_target if free_target else ZERO for c in free}
+        newly_pinned = {c for c in free if illiquid.get(c, ZERO) > wanted[c]}
+        if not newly_pinned:
+            break
+        pinned |= newly_pinned
+    wanted.update({c: illiquid.get(c, ZERO) for c in pinned})
+
+    trades = {c: cents(wanted[c] - current[c]) for c in targets}
+    trades = {c: amount for c, amount in trades.items() if abs(amount) >= minimum_trade and amount}
+    residual = sum(trades.values(), ZERO)
+    if residual:
+        liquid = {c: current[c] - illiquid.get(c, ZERO) for c in targets}
+        for c in sorted(trades, key=lambda c: (-abs(trades[c]), _class_order(c))):
+            adjusted = trades[c] - residual
+            # The adjustment must not flip the trade nor sell more than the class's liquid part.
+            if adjusted and (adjusted > 0) == (trades[c] > 0) and -adjusted <= liquid[c]:
+                trades[c] = adjusted
+                break
+        else:
+            return []
+
+    rows_by_class = {row.asset_class: row for row in summary.allocation_rows}
+    plan = [
+        PlannedTrade(
+            asset_class=c, label=rows_by_class[c].label,
+            action=RebalanceTrade.Action.BUY if amount > 0 else RebalanceTrade.Action.SELL,
+            amount=abs(amount), currency=summary.base_currency,
+            weight_before=rows_by_class[c].actual, weight_after=percent(current[c] + amount, aum),
+            target=targets[c],
+        )
+        for c, amount in trades.items()
+    ]
+    return sorted(plan, key=lambda t: (t.action != RebalanceTrade.Action.SELL, -t.amount, _class_order(t.asset_class)))
+
+
+# --- Concentration ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Breach:
+    kind: str  # ConcentrationLimit.Kind, also an Alert.Kind
+    subject: str
+    actual: Decimal  # % of AUM, or an amount in the base currency for bank deposits
+    limit: Decimal
+    message: str
+
+
+def concentration_limits() -> dict[str, Decimal]:
+    """The active admin-set thresholds by kind; a kind with no active row is not checked."""
+    return dict(ConcentrationLimit.objects.filter(is_active=True).values_list("kind", "threshold"))
+
+
+def concentration_breaches(
+    *, client: Client, summary: PortfolioSummary | None = None, limits: dict[str, Decimal] | None = None
+) -> list[Breach]:
+    """Every concentration limit the client's portfolio exceeds (strictly above the threshold).
+
+    - single holding: one instrument (summed over the client's accounts) above X % of AUM;
+    - asset class band: a class outside its model band; a threshold of 0 uses the model's
+      own tolerance, a positive threshold replaces it with ± that many percentage points;
+    - region / industry / issuer: one value (blanks ignored) above its % of AUM;
+    - bank deposit: cash-class holdings in accounts at one deposit-taking bank above the
+      cover amount, compared in the base currency.
+    """
+    summary = summary or portfolio_summary(client=client)
+    limits = concentration_limits() if limits is None else limits
+    kinds = ConcentrationLimit.Kind
+    aum = summary.aum_base
+    breaches: list[Breach] = []
+    if aum <= 0:
+        return breaches
+
+    def share_breaches(kind: str, amounts: dict[str, Decimal], message) -> None:
+        if kind not in limits:
+            return
+        for subject, amount in sorted(amounts.items()):
+            actual = percent(amount, aum)
+            if actual > limits[kind]:
+                breaches.append(Breach(kind=kind, subject=subject, actual=actual, limit=limits[kind], message=message % {
+                    "subject": subject, "actual": actual, "limit": limits[kind].normalize()}))
+
+    by_instrument: dict[str, Decimal] = {}
+    for row in summary.holdings:
+        by_instrument[row.instrument_code] = by_instrument.get(row.instrument_code, ZERO) + row.market_value_base
+    share_breaches(kinds.SINGLE_HOLDING, by_instrument,
+                   _("Holding %(subject)s is %(actual)s%% of AUM, above the %(limit)s%% limit."))
+
+    if kinds.ASSET_CLASS_BAND in limits:
+        override = limits[kinds.ASSET_CLASS_BAND]
+        for row in summary.allocation_rows:
+            low, high = row.band_low, row.band_high
+            if override > 0:
+                low, high = max(ZERO, row.target - override), min(HUNDRED, row.target + override)
+            if not (low <= row.actual <= high):
+                breaches.append(Breach(
+                    kind=kinds.ASSET_CLASS_BAND, subject=row.asset_class, actual=row.actual, limit=row.target,
+                    message=_("%(label)s is %(actual)s%% of AUM, outside its band of %(low)s–%(high)s%%.") % {
+                        "label": row.label, "actual": row.actual, "low": low.normalize(), "high": high.normalize()},
+                ))
+
+    for kind, attribute, message in [
+        (kinds.REGION, "region", _("Region %(subject)s is %(actual)s%% of AUM, above the %(limit)s%% limit.")),
+        (kinds.INDUSTRY, "industry", _("Industry %(subject)s is %(actual)s%% of AUM, above the %(limit)s%% limit.")),
+        (kinds.ISSUER, "issuer", _("Issuer %(subject)s is %(actual)s%% of AUM, above the %(limit)s%% limit.")),
+    ]:
+        amounts: dict[str, Decimal] = {}
+        for row in summary.holdings:
+            if key := getattr(row, attribute).strip():
+                amounts[key] = amounts.get(key, ZERO) + row.market_value_base
+        share_breaches(kind, amounts, message)
+
+    if kinds.BANK_DEPOSIT in limits:
+        cover = limits[kinds.BANK_DEPOSIT]
+        deposits: dict[str, Decimal] = {}
+        for row in summary.holdings:
+            if row.asset_class == AssetClass.CASH and row.institution_is_bank:
+                deposits[row.institution] = deposits.get(row.institution, ZERO) + row.market_value_base
+        for bank, amount in sorted(deposits.items()):
+            if amount > cover:
+                breaches.append(Breach(
+                    kind=kinds.BANK_DEPOSIT, subject=bank, actual=amount, limit=cover,
+                    message=_("Deposits at %(bank)s are %(amount)s %(currency)s, above the %(cover)s %(currency)s "
+                              "deposit-insurance cover.") % {
+                        "bank": bank, "amount": amount, "cover": cents(cover), "currency": summary.base_currency},
+                ))
+    return breaches
+
+
+# --- Goals ------------------------------------------------------------------------------
+
+
+class Horizon:
+    """Goal horizons by months left: short under 3 years, medium 3 to under 5, long 5 years or more."""
+
+    SHORT, MEDIUM, LONG = "short", "medium", "long"
+    LABELS = {
+        SHORT: gettext_lazy("Short term (up to 3 years)"),
+        MEDIUM: gettext_lazy("Medium term (3 to 5 years)"),
+        LONG: gettext_lazy("Long term (5 years or more)"),
+    }
+    MEDIUM_FROM_MONTHS, LONG_FROM_MONTHS = 36, 60
+
+    @classmethod
+    def for_months(cls, months: int) -> str:
+        if months >= cls.LONG_FROM_MONTHS:
+            return cls.LONG
+        if months >= cls.MEDIUM_FROM_MONTHS:
+            return cls.MEDIUM
+        return cls.SHORT
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    goal_id: int
+    horizon: str  # Horizon.SHORT / MEDIUM / LONG
+    horizon_label: str
+    months_left: int
+    currency: str
+    target_amount: Decimal
+    funded_amount: Decimal
+    funded_ratio: Decimal  # funded / target, in percent
+    projected_funding: Decimal  # today's funding grown at the expected return to the target date
+    shortfall: Decimal  # target - projected funding, never below 0
+    monthly_saving: Decimal  # level end-of-month payment that closes the shortfall
+
+    @property
+    def on_track(self) -> bool:
+        return self.shortfall == 0
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole months from ``start`` to ``end`` (0 if ``end`` is not later)."""
+    months = (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
+    return max(0, months)
+
+
+def goal_funded_amount(*, goal: Goal, on_date: date) -> Decimal:
+    """The value of the goal's linked accounts' holdings, else its recorded funding, in the goal's currency."""
+    accounts = list(goal.linked_accounts.all()) if goal.pk else []
+    if not accounts:
+        return goal.funded_amount
+    holdings = list(Holding.objects.filter(account__in=accounts).values_list("market_value", "currency"))
+    rates = fx_rates(currencies={c for _value, c in holdings} | {goal.currency}, on_date=on_date)
+    in_base = sum((cents(value * rates[c.upper()]) for value, c in holdings), ZERO)
+    return in_base if goal.currency.upper() == base_currency() else cents(in_base / rates[goal.currency.upper()])
+
+
+def goal_progress(*, goal: Goal, today: date | None = None) -> GoalProgress:
+    """Horizon, funding and the monthly saving the goal needs, by standard future-value maths.
+
+    With r = annual return / 12 and n = whole months to the target date, today's funding
+    grows to F × (1 + r)^n; the shortfall S = target − that (never below 0) is closed by a
+    level payment at the end of each month of S × r / ((1 + r)^n − 1), or S / n when r = 0.
+    With no month left the whole shortfall is due now. Rounded to the cent once, at the end.
+    """
+    today = today or timezone.localdate()
+    months = months_between(today, goal.target_date)
+    funded = goal_funded_amount(goal=goal, on_date=today)
+    rate = goal.expected_return_pct / HUNDRED / 12
+    growth = (1 + rate) ** months
+    projected = funded * growth
+    shortfall = max(ZERO, goal.target_amount - projected)
+    if not shortfall or months == 0:
+        payment = shortfall
+    elif rate == 0:
+        payment = shortfall / months
+    else:
+        payment = shortfall * rate / (growth - 1)
+    horizon = Horizon.for_months(months)
+    return GoalProgress(
+        goal_id=goal.pk, horizon=horizon, horizon_label=str(Horizon.LABELS[horizon]), months_left=months,
+        currency=goal.currency, target_amount=goal.target_amount, funded_amount=cents(funded),
+        funded_ratio=percent(funded, goal.target_amount), projected_funding=cents(projected),
+        shortfall=cents(shortfall), monthly_saving=cents(payment),
+    )
+
+
+# --- Alerts -----------------------------------------------------------------------------
+
+
+def alert_list_open(*, user, include_acknowledged: bool = True) -> QuerySet[Alert]:
+    """Unresolved alerts on the clients the user may see, newest first."""
+    alerts = Alert.objects.filter(resolved_at__isnull=True, client__in=client_list_visible(user=user))
+    if not include_acknowledged:
+        alerts = alerts.filter(acknowledged_at__isnull=True)
+    return alerts.select_related("client").order_by("-raised_at")
+
+
+def instrument_prices_latest(*, instrument_ids, on_date: date) -> dict[int, Decimal]:
+    """The latest price on or before ``on_date`` of each instrument, in one query."""
+    latest = InstrumentPrice.objects.filter(
+        instrument=OuterRef("instrument"), price_date__lte=on_date
+    ).order_by("-price_date").values("price_date")[:1]
+    return dict(
+        InstrumentPrice.objects.filter(instrument__in=list(instrument_ids), price_date=Subquery(latest))
+        .values_list("instrument_id", "price")
+    )
+
+
+def valuation_peak(*, client_id: int, on_date: date) -> Decimal:
+    """The highest AUM among the client's snapshots up to ``on_date``."""
+    return ValuationSnapshot.objects.filter(client_id=client_id, valuation_date__lte=on_date).aggregate(
+        peak=Max("aum"))["peak"] or ZERO

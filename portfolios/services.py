@@ -1,0 +1,379 @@
+"""Writes to client assets: prices and holdings, valuations with their alerts, model
+allocation versions, rebalance proposals and goals. Every change goes through here."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import Client
+from crm.selectors import aum_tier_for
+from crm.services import client_aum_set
+
+from . import selectors
+from .models import (
+    Account,
+    Alert,
+    AssetClass,
+    DrawdownLimit,
+    Goal,
+    Holding,
+    Instrument,
+    InstrumentPrice,
+    ModelAllocation,
+    ModelAllocationWeight,
+    RebalanceProposal,
+    RebalanceTrade,
+    ValuationSnapshot,
+)
+from .selectors import HUNDRED, ZERO, cents
+
+# Alert kinds that ``concentration_breaches`` decides; the others have their own crossing rules.
+CONCENTRATION_ALERT_KINDS = [
+    Alert.Kind.SINGLE_HOLDING, Alert.Kind.ASSET_CLASS_BAND, Alert.Kind.REGION,
+    Alert.Kind.INDUSTRY, Alert.Kind.ISSUER, Alert.Kind.BANK_DEPOSIT,
+]
+
+
+# --- Prices and holdings ----------------------------------------------------------------
+
+
+@transaction.atomic
+def instrument_price_record(*, instrument: Instrument, price_date: date, price: Decimal, currency: str) -> set[int]:
+    """Record the instrument's price for the day and revalue its holdings not valued later.
+
+    Each such holding gets market value = quantity × price (to the cent) as of ``price_date``.
+    Returns the ids of the clients whose holdings changed, for the caller to run
+    ``valuation_refresh`` on (recording the same price again returns an empty set).
+    """
+    currency = currency.upper()
+    existing = InstrumentPrice.objects.select_for_update().filter(instrument=instrument, price_date=price_date).first()
+    if existing is not None and existing.price == price and existing.currency == currency:
+        return set()
+    record = existing or InstrumentPrice(instrument=instrument, price_date=price_date)
+    record.price, record.currency = price, currency
+    record.full_clean()
+    record.save()
+
+    affected: set[int] = set()
+    holdings = Holding.objects.select_for_update().filter(instrument=instrument, valuation_date__lte=price_date)
+    for holding in holdings.select_related("account"):
+        market_value = cents(holding.quantity * price)
+        if (holding.market_value, holding.currency, holding.valuation_date) == (market_value, currency, price_date):
+            continue
+        holding.market_value, holding.currency, holding.valuation_date = market_value, currency, price_date
+        holding.save(update_fields=["market_value", "currency", "valuation_date"])
+        affected.add(holding.account.client_id)
+    return affected
+
+
+def holding_upsert(
+    *, account: Account, instrument: Instrument, quantity: Decimal, cost: Decimal, market_value: Decimal,
+    currency: str, valuation_date: date, is_illiquid: bool | None = None,
+) -> tuple[Holding, bool]:
+    """Create or update the account's position in the instrument; ``changed`` is False when
+    nothing differed (so re-importing the same file writes nothing). ``is_illiquid=None``
+    keeps the flag as it is."""
+    values = {
+        "quantity": quantity, "cost": cents(cost), "market_value": cents(market_value),
+        "currency": currency.upper(), "valuation_date": valuation_date,
+    }
+    if is_illiquid is not None:
+        values["is_illiquid"] = is_illiquid
+    holding = Holding.objects.filter(account=account, instrument=instrument).first()
+    if holding is None:
+        holding = Holding(account=account, instrument=instrument, **values)
+        holding.full_clean()
+        holding.save()
+        return holding, True
+    changed = [field for field, value in values.items() if getattr(holding, field) != value]
+    if not changed:
+        return holding, False
+    for field in changed:
+        setattr(holding, field, values[field])
+    holding.full_clean()
+    holding.save(update_fields=changed)
+    return holding, True
+
+
+# --- Valuation and alerts ---------------------------------------------------------------
+
+
+@transaction.atomic
+def valuation_refresh(*, client_id: int, valuation_date: date) -> ValuationSnapshot:
+    """Value the client's portfolio on ``valuation_date`` and act on it; safe to run again.
+
+    Upserts the day's snapshot, stores AUM and tier on the client, raises or resolves
+    concentration alerts (one open alert per kind and subject), and raises stop-loss and
+    drawdown alerts exactly once per crossing: the crossing is remembered on the holding
+    (``stop_loss_breached``) or the limit (``is_breached``); recovering resets it and resolves
+    the alert, so the next crossing raises a new one.
+    """
+    client = Client.objects.select_for_update().get(pk=client_id)
+    summary = selectors.portfolio_summary(client=client, on_date=valuation_date)
+    by_class = {total.asset_class: str(total.amount_base) for total in summary.by_asset_class}
+    snapshot = ValuationSnapshot.objects.filter(client=client, valuation_date=valuation_date).first()
+    if snapshot is None:
+        snapshot = ValuationSnapshot(client=client, valuation_date=valuation_date)
+    if snapshot.pk is None or (snapshot.aum, snapshot.currency, snapshot.by_asset_class) != (
+        summary.aum_base, summary.base_currency, by_class
+    ):
+        snapshot.aum, snapshot.currency, snapshot.by_asset_class = summary.aum_base, summary.base_currency, by_class
+        snapshot.full_clean(validate_unique=False)
+        snapshot.save()
+
+    if (client.aum_total, client.aum_currency, client.aum_tier) != (
+        summary.aum_base, summary.base_currency, aum_tier_for(summary.aum_base)
+    ):
+        client_aum_set(client=client, aum_total=summary.aum_base, currency=summary.base_currency)
+
+    now = timezone.now()
+    _concentration_alerts_sync(client=client, summary=summary, now=now)
+    _stop_loss_check(client=client, on_date=valuation_date, now=now)
+    _drawdown_check(client=client, aum=summary.aum_base, on_date=valuation_date, now=now)
+    return snapshot
+
+
+def _concentration_alerts_sync(*, client: Client, summary, now) -> None:
+    breaches = {(b.kind, b.subject): b for b in selectors.concentration_breaches(client=client, summary=summary)}
+    open_alerts = {
+        (a.kind, a.subject): a
+        for a in Alert.objects.filter(client=client, kind__in=CONCENTRATION_ALERT_KINDS, resolved_at__isnull=True)
+    }
+    for key, alert in open_alerts.items():
+        if key not in breaches:
+            _alert_resolve(alert, now)
+    for key, breach in breaches.items():
+        details = {"actual": str(breach.actual), "limit": str(breach.limit)}
+        alert = open_alerts.get(key)
+        if alert is None:
+            _alert_raise(client=client, kind=breach.kind, subject=breach.subject, message=breach.message,
+                         details=details, now=now)
+        elif (alert.message, alert.details) != (breach.message, details):
+            alert.message, alert.details = breach.message, details
+            alert.save(update_fields=["message", "details"])
+
+
+def _alert_raise(*, client: Client, kind: str, subject: str, message: str, details: dict, now) -> Alert:
+    alert = Alert(client=client, kind=kind, subject=subject[:200], message=message[:500], details=details, raised_at=now)
+    alert.full_clean(validate_constraints=False)  # the open-alert constraint is the database's to enforce
+    alert.save()
+    return alert
+
+
+def _alert_resolve(alert: Alert, now) -> None:
+    alert.resolved_at = now
+    alert.save(update_fields=["resolved_at"])
+
+
+def _alert_resolve_open(*, client: Client, kind: str, subject: str, now) -> None:
+    for alert in Alert.objects.filter(client=client, kind=kind, subject=subject[:200], resolved_at__isnull=True):
+        _alert_resolve(alert, now)
+
+
+def _holding_subject(holding: Holding) -> str:
+    return f"{holding.instrument.code} · {holding.account}"[:200]
+
+
+def _stop_loss_check(*, client: Client, on_date: date, now) -> None:
+    holdings = list(
+        Holding.objects.filter(account__client=client).select_related("instrument", "account__institution")
+        .exclude(stop_loss_price__isnull=True, stop_loss_pct__isnull=True, stop_loss_breached=False)
+    )
+    prices = selectors.instrument_prices_latest(instrument_ids={h.instrument_id for h in holdings}, on_date=on_date)
+    for holding in holdings:
+        breached, message = _stop_loss_state(holding, prices.get(holding.instrument_id))
+        if breached == holding.stop_loss_breached:
+            continue
+        holding.stop_loss_breached = breached
+        holding.save(update_fields=["stop_loss_breached"])
+        subject = _holding_subject(holding)
+        if breached:
+            _alert_resolve_open(client=client, kind=Alert.Kind.STOP_LOSS, subject=subject, now=now)
+            _alert_raise(client=client, kind=Alert.Kind.STOP_LOSS, subject=subject, message=message,
+                         details={"holding_id": holding.pk}, now=now)
+        else:
+            _alert_resolve_open(client=client, kind=Alert.Kind.STOP_LOSS, subject=subject, now=now)
+
+
+def _stop_loss_state(holding: Holding, price: Decimal | None) -> tuple[bool, str]:
+    """Whether the holding is at or beyond its stop-loss now, and what to say if so.
+
+    The price is the instrument's latest recorded price, else market value / quantity.
+    """
+    if price is None and holding.quantity:
+        price = holding.market_value / holding.quantity
+    code = holding.instrument.code
+    if holding.stop_loss_price is not None and price is not None and price <= holding.stop_loss_price:
+        return True, _("%(code)s is at %(price)s, at or below its stop-loss price of %(stop)s.") % {
+            "code": code, "price": price.normalize(), "stop": holding.stop_loss_price.normalize()}
+    if holding.stop_loss_pct is not None and holding.cost > 0:
+        loss = (holding.cost - holding.market_value) * HUNDRED / holding.cost
+        if loss >= holding.stop_loss_pct:
+            return True, _("%(code)s has lost %(loss)s%% against cost, at or beyond its %(stop)s%% stop-loss.") % {
+                "code": code, "loss": selectors.percent(holding.cost - holding.market_value, holding.cost),
+                "stop": holding.stop_loss_pct.normalize()}
+    return False, ""
+
+
+def _drawdown_check(*, client: Client, aum: Decimal, on_date: date, now) -> None:
+    limit = DrawdownLimit.objects.filter(client=client).first()
+    if limit is None:
+        return
+    peak = selectors.valuation_peak(client_id=client.pk, on_date=on_date)
+    drawdown = (peak - aum) * HUNDRED / peak if peak > 0 else ZERO
+    breached = drawdown >= limit.max_drawdown_pct and drawdown > 0
+    if breached == limit.is_breached:
+        return
+    limit.is_breached = breached
+    limit.save(update_fields=["is_breached"])
+    _alert_resolve_open(client=client, kind=Alert.Kind.DRAWDOWN, subject="", now=now)
+    if breached:
+        shown = selectors.percent(peak - aum, peak)
+        _alert_raise(
+            client=client, kind=Alert.Kind.DRAWDOWN, subject="",
+            message=_("AUM is %(drawdown)s%% below its peak of %(peak)s %(currency)s, beyond the %(limit)s%% "
+                      "maximum drawdown.") % {"drawdown": shown, "peak": peak, "currency": client.aum_currency,
+                                              "limit": limit.max_drawdown_pct.normalize()},
+            details={"peak": str(peak), "aum": str(aum), "drawdown_pct": str(shown)}, now=now,
+        )
+
+
+def alert_acknowledge(*, alert: Alert, user) -> Alert:
+    """Record that ``user`` has seen the alert; it stays open until its cause is gone. Idempotent."""
+    if alert.acknowledged_at is None:
+        alert.acknowledged_by, alert.acknowledged_at = user, timezone.now()
+        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    return alert
+
+
+# --- Model allocations and rebalancing --------------------------------------------------
+
+
+@transaction.atomic
+def model_allocation_version_create(
+    *, risk_level: str, weights: dict[str, tuple[Decimal, Decimal]], effective_from: date, notes: str = ""
+) -> int:
+    """Add the next version of the risk level's model allocation; earlier versions stay for history.
+
+    ``weights`` maps an asset class to (target %, tolerance ± percentage points); the targets
+    must add up to 100. Returns the new version number.
+    """
+    errors = []
+    for asset_class, (target, tolerance) in weights.items():
+        if asset_class not in AssetClass.values:
+            errors.append(_("Unknown asset class: %(value)s.") % {"value": asset_class})
+        elif not (ZERO <= Decimal(target) <= HUNDRED) or not (ZERO <= Decimal(tolerance) <= HUNDRED):
+            errors.append(_("Weights and tolerances are percentages between 0 and 100."))
+    total = sum((Decimal(target) for target, _tolerance in weights.values()), ZERO)
+    if total != HUNDRED:
+        errors.append(_("The target weights add up to %(total)s%%, not 100%%.") % {"total": total.normalize()})
+    if errors:
+        raise ValidationError(errors)
+    # Lock the level's versions so two admins saving at once cannot pick the same number.
+    existing = ModelAllocation.objects.select_for_update().filter(risk_level=risk_level)
+    version = (existing.aggregate(latest=Max("version"))["latest"] or 0) + 1
+    allocation = ModelAllocation(risk_level=risk_level, version=version, effective_from=effective_from, notes=notes)
+    allocation.full_clean()
+    allocation.save()
+    ModelAllocationWeight.objects.bulk_create([
+        ModelAllocationWeight(allocation=allocation, asset_class=c, target_weight=Decimal(t), tolerance=Decimal(tol))
+        for c, (t, tol) in weights.items()
+    ])
+    return version
+
+
+@transaction.atomic
+def rebalance_proposal_create(
+    *, client: Client, created_by, minimum_trade: Decimal, notes: str = ""
+) -> RebalanceProposal:
+    """Save the current rebalance plan as a draft proposal; nothing is traded."""
+    if minimum_trade < 0:
+        raise ValidationError({"minimum_trade": _("The minimum trade size cannot be negative.")})
+    summary = selectors.portfolio_summary(client=client)
+    if not summary.has_target:
+        raise ValidationError(summary.no_target_reason)
+    plan = selectors.rebalance_plan(client=client, minimum_trade=minimum_trade, summary=summary)
+    if not plan:
+        raise ValidationError(_("Nothing to rebalance: every asset class is within its band, or the trades "
+                                "are below the minimum size."))
+    proposal = RebalanceProposal(
+        client=client, allocation_id=summary.allocation_id, aum=summary.aum_base, currency=summary.base_currency,
+        minimum_trade=cents(minimum_trade), notes=notes, created_by=created_by,
+    )
+    proposal._history_user = created_by
+    proposal.full_clean()
+    proposal.save()
+    RebalanceTrade.objects.bulk_create([
+        RebalanceTrade(proposal=proposal, asset_class=t.asset_class, action=t.action, amount=t.amount,
+                       currency=t.currency, weight_before=t.weight_before, weight_after=t.weight_after)
+        for t in plan
+    ])
+    return proposal
+
+
+PROPOSAL_TRANSITIONS = {
+    RebalanceProposal.Status.DRAFT: {RebalanceProposal.Status.PRESENTED, RebalanceProposal.Status.REJECTED},
+    RebalanceProposal.Status.PRESENTED: {RebalanceProposal.Status.ACCEPTED, RebalanceProposal.Status.REJECTED},
+}
+
+
+def rebalance_proposal_status_set(*, proposal: RebalanceProposal, status: str, user) -> RebalanceProposal:
+    """Move a proposal draft → presented → accepted / rejected (a draft may be rejected directly)."""
+    if status not in PROPOSAL_TRANSITIONS.get(proposal.status, set()):
+        raise ValidationError(
+            _("A proposal cannot go from %(current)s to %(new)s.") % {
+                "current": proposal.get_status_display(),
+                "new": RebalanceProposal.Status(status).label if status in RebalanceProposal.Status.values else status,
+            },
+            code="invalid_transition",
+        )
+    proposal.status, proposal.status_changed_at = status, timezone.now()
+    proposal._history_user = user
+    proposal.save(update_fields=["status", "status_changed_at"])
+    return proposal
+
+
+# --- Goals ------------------------------------------------------------------------------
+
+GOAL_FIELDS = ("kind", "name", "target_amount", "currency", "target_date", "funded_amount", "expected_return_pct")
+
+
+@transaction.atomic
+def goal_create(*, client: Client, linked_accounts=(), **fields) -> Goal:
+    """Create a goal for the client; ``fields`` are Goal's own fields, accounts must be the client's."""
+    unknown = set(fields) - set(GOAL_FIELDS)
+    if unknown:
+        raise TypeError(f"goal_create() got unexpected fields {sorted(unknown)}")
+    goal = Goal(client=client, **fields)
+    goal.full_clean()
+    goal.save()
+    _goal_accounts_set(goal, linked_accounts)
+    return goal
+
+
+@transaction.atomic
+def goal_update(*, goal: Goal, linked_accounts=None, **fields) -> Goal:
+    """Change a goal's fields (and linked accounts when given)."""
+    unknown = set(fields) - set(GOAL_FIELDS)
+    if unknown:
+        raise TypeError(f"goal_update() got unexpected fields {sorted(unknown)}")
+    for field, value in fields.items():
+        setattr(goal, field, value)
+    goal.full_clean()
+    if fields:
+        goal.save(update_fields=list(fields))
+    if linked_accounts is not None:
+        _goal_accounts_set(goal, linked_accounts)
+    return goal
+
+
+def _goal_accounts_set(goal: Goal, accounts) -> None:
+    accounts = list(accounts)
+    if any(account.client_id != goal.client_id for account in accounts):
+        raise ValidationError({"linked_accounts": _("A goal can only be funded by the client's own accounts.")})
+    goal.linked_accounts.set(accounts)
