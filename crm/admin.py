@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import tasks
 from .models import (
     Assignment,
     AumTierThreshold,
@@ -121,6 +122,19 @@ class HouseholdMemberAdmin(SimpleHistoryAdmin):
 @admin.register(AumTierThreshold)
 class AumTierThresholdAdmin(SimpleHistoryAdmin):
     list_display = ("tier", "minimum_aum", "currency")
+
+    # Re-tiering touches every client: a task, sent only once the new threshold is committed.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        tasks.client_aum_tiers_refresh.delay_on_commit()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        tasks.client_aum_tiers_refresh.delay_on_commit()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        tasks.client_aum_tiers_refresh.delay_on_commit()
 
 
 @admin.register(SavedFilter)

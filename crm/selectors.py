@@ -1,9 +1,14 @@
 """Reads of the client registry. ``client_list_visible`` is the one access rule."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import re
+import unicodedata
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.shortcuts import get_object_or_404
 
-from .models import Assignment, Client, Team
+from .models import Assignment, Client, Household, HouseholdMember, SavedFilter, Team
 from .roles import Role, has_role
 
 
@@ -38,6 +43,11 @@ def client_list_editable(*, user) -> QuerySet[Client]:
     return client_list_visible(user=user)
 
 
+def client_create_allowed(*, user) -> bool:
+    """Whether the user may register clients: RMs, team leads and administrators, not compliance."""
+    return has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD, Role.ADMINISTRATOR)
+
+
 def client_get_visible(*, user, pk: int) -> Client:
     """The client if the user may see it, else 404: another RM's client does not exist for them."""
     return get_object_or_404(client_list_visible(user=user), pk=pk)
@@ -61,10 +71,8 @@ def manager_list_assignable(*, user) -> QuerySet:
     return staff.none()
 
 
-def aum_tier_thresholds() -> dict[str, "Decimal"]:
+def aum_tier_thresholds() -> dict[str, Decimal]:
     """The admin-set minimum AUM per tier; a tier with no row falls back to the domain default."""
-    from decimal import Decimal
-
     from .models import AumTierThreshold
 
     defaults = {Client.AumTier.HNW: Decimal("6000000"), Client.AumTier.AFFLUENT: Decimal("500000"),
@@ -92,3 +100,292 @@ def aum_tier_condition(tier: str, thresholds: dict) -> Q:
                 condition &= Q(aum_total__lt=ordered[index + 1][1])
             return condition
     return Q(pk__in=[])
+
+
+# ---------------------------------------------------------------------------
+# Client list: search, filters, sorting
+# ---------------------------------------------------------------------------
+
+# Stage order for display and sorting; also the order of the lifecycle itself.
+LIFECYCLE_ORDER = [
+    Client.LifecycleStage.POTENTIAL, Client.LifecycleStage.DEVELOPMENT, Client.LifecycleStage.GROWTH,
+    Client.LifecycleStage.MATURITY, Client.LifecycleStage.DECLINE, Client.LifecycleStage.TERMINATION,
+]
+
+# The only moves the business allows; termination keeps the record and can be re-activated.
+LIFECYCLE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Client.LifecycleStage.POTENTIAL: (Client.LifecycleStage.DEVELOPMENT, Client.LifecycleStage.TERMINATION),
+    Client.LifecycleStage.DEVELOPMENT: (
+        Client.LifecycleStage.GROWTH, Client.LifecycleStage.DECLINE, Client.LifecycleStage.TERMINATION),
+    Client.LifecycleStage.GROWTH: (
+        Client.LifecycleStage.MATURITY, Client.LifecycleStage.DECLINE, Client.LifecycleStage.TERMINATION),
+    Client.LifecycleStage.MATURITY: (
+        Client.LifecycleStage.DECLINE, Client.LifecycleStage.GROWTH, Client.LifecycleStage.TERMINATION),
+    Client.LifecycleStage.DECLINE: (
+        Client.LifecycleStage.GROWTH, Client.LifecycleStage.MATURITY, Client.LifecycleStage.TERMINATION),
+    Client.LifecycleStage.TERMINATION: (Client.LifecycleStage.DEVELOPMENT,),
+}
+
+RISK_NOT_ASSESSED = "none"
+MANAGER_NONE = "none"
+STATUS_ALL = "all"
+
+
+def lifecycle_stages_next(*, client: Client) -> list[tuple[str, str]]:
+    """The (value, label) stages the client may move to from its current stage."""
+    allowed = LIFECYCLE_TRANSITIONS.get(client.lifecycle_stage, ())
+    return [(stage.value, stage.label) for stage in Client.LifecycleStage if stage in allowed]
+
+
+def _ordered_case(field: str, values: list) -> Case:
+    return Case(*[When(**{field: value}, then=Value(rank)) for rank, value in enumerate(values)],
+                default=Value(len(values)), output_field=IntegerField())
+
+
+def _sort_keys() -> dict[str, list]:
+    tier_rank = _ordered_case("aum_tier", [Client.AumTier.HNW, Client.AumTier.AFFLUENT, Client.AumTier.MASS])
+    stage_rank = _ordered_case("lifecycle_stage", LIFECYCLE_ORDER)
+    return {
+        "name": [F("legal_name").asc(), F("id").asc()],
+        "aum": [F("aum_total").asc(), F("id").asc()],
+        "tier": [tier_rank.asc(), F("aum_total").desc(), F("id").asc()],
+        "lifecycle": [stage_rank.asc(), F("legal_name").asc(), F("id").asc()],
+        "rm": [F("primary_manager__first_name").asc(nulls_last=True),
+               F("primary_manager__last_name").asc(nulls_last=True), F("legal_name").asc(), F("id").asc()],
+        "created": [F("created_at").asc(), F("id").asc()],
+    }
+
+
+CLIENT_SORTS = ("name", "aum", "tier", "lifecycle", "rm", "created")
+
+
+def _reverse(order):
+    return [expr.copy().reverse_ordering() if hasattr(expr, "reverse_ordering") else expr for expr in order]
+
+
+def search_term_normalise(term: str) -> str:
+    """Full-width to half-width (ＡＢ１２ → AB12), collapsed whitespace, trimmed."""
+    return " ".join(unicodedata.normalize("NFKC", term or "").split())
+
+
+def _search_condition(term: str) -> Q:
+    """Name (legal or preferred), ID number, phone or e-mail matching a typed term."""
+    condition = Q(legal_name__icontains=term) | Q(preferred_name__icontains=term)
+    compact = term.replace(" ", "").replace("-", "")
+    if compact:
+        # ID numbers are stored upper-case without separators, so the exact lookup can use the index.
+        condition |= Q(id_number=compact.upper()) | Q(id_number__startswith=compact.upper())
+    digits = re.sub(r"\D", "", term)
+    if len(digits) >= 4 and len(digits) >= len(compact.lstrip("+")) - 2:
+        # The term is (nearly) all digits: match phones stored as E.164, with or without the country code.
+        condition |= Q(phone__contains=digits)
+    if "@" in term:
+        condition |= Q(email__iexact=compact) | Q(email__istartswith=compact)
+    return condition
+
+
+def client_list_search(*, user, params: Mapping | None = None) -> QuerySet[Client]:
+    """The visible clients matching search, filters and sort in ``params`` (validated by ClientFilterForm).
+
+    Keys: q, tier, risk (a level or "none" for not assessed), lifecycle, rm (an id or "none"),
+    tags (ids, any of), status ("" hides merged records, "all" shows everything), sort (one of
+    CLIENT_SORTS, "-" prefix for descending). Unknown values are ignored, never an error.
+    """
+    params = params or {}
+    clients = client_list_visible(user=user).select_related("primary_manager").prefetch_related("tags")
+    term = search_term_normalise(params.get("q") or "")
+    if term:
+        clients = clients.filter(_search_condition(term))
+    if params.get("tier") in Client.AumTier.values:
+        clients = clients.filter(aum_tier=params["tier"])
+    risk = params.get("risk")
+    if risk == RISK_NOT_ASSESSED:
+        clients = clients.filter(risk_level="")
+    elif risk:
+        clients = clients.filter(risk_level=risk)
+    if params.get("lifecycle") in Client.LifecycleStage.values:
+        clients = clients.filter(lifecycle_stage=params["lifecycle"])
+    manager = params.get("rm")
+    if manager == MANAGER_NONE:
+        clients = clients.filter(primary_manager__isnull=True)
+    elif manager:
+        clients = clients.filter(primary_manager_id=getattr(manager, "pk", manager))
+    tag_ids = [getattr(tag, "pk", tag) for tag in (params.get("tags") or [])]
+    if tag_ids:
+        # EXISTS rather than a join, so a client with two matching tags is listed once without DISTINCT.
+        clients = clients.filter(Exists(Client.tags.through.objects.filter(client=OuterRef("pk"), tag__in=tag_ids)))
+    status = params.get("status") or ""
+    if status in Client.Status.values:
+        clients = clients.filter(status=status)
+    elif status != STATUS_ALL:
+        clients = clients.exclude(status=Client.Status.MERGED)
+    sort = params.get("sort") or "name"
+    descending = sort.startswith("-")
+    keys = _sort_keys().get(sort.lstrip("-"), _sort_keys()["name"])
+    return clients.order_by(*(_reverse(keys) if descending else keys))
+
+
+def manager_list_filterable(*, user) -> QuerySet:
+    """Staff offered in the client list's RM filter: whom the user can see clients of."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if has_role(user, Role.ADMINISTRATOR, Role.COMPLIANCE):
+        return User.objects.filter(groups__name__in=[Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD]).distinct()
+    if has_role(user, Role.TEAM_LEAD):
+        return User.objects.filter(Q(teams__lead=user) | Q(pk=user.pk)).distinct()
+    return User.objects.filter(pk=user.pk)
+
+
+def client_tier_summary(*, user) -> list[dict]:
+    """Per AUM tier: how many visible (non-merged) clients and their AUM, in tier order; one query."""
+    rows = {
+        row["aum_tier"]: row
+        for row in client_list_visible(user=user).exclude(status=Client.Status.MERGED).order_by()
+        .values("aum_tier").annotate(client_count=Count("id"), aum_sum=Sum("aum_total"))
+    }
+    return [
+        {"tier": tier, "label": tier.label, "client_count": rows.get(tier, {}).get("client_count", 0),
+         "aum_sum": rows.get(tier, {}).get("aum_sum") or Decimal("0")}
+        for tier in (Client.AumTier.HNW, Client.AumTier.AFFLUENT, Client.AumTier.MASS)
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Client 360
+# ---------------------------------------------------------------------------
+
+def client_360(*, user, pk: int) -> dict:
+    """Everything the client page shows, in a fixed number of queries whatever the history length."""
+    client = get_object_or_404(
+        client_list_visible(user=user).select_related("primary_manager", "created_by", "merged_into")
+        .prefetch_related("tags"),
+        pk=pk,
+    )
+    assignments = list(client.assignments.select_related("manager", "assigned_by").order_by("-started_at", "-id"))
+    transitions = list(client.lifecycle_transitions.select_related("changed_by"))
+    membership = HouseholdMember.objects.filter(client=client).select_related("household").first()
+    household = household_with_members(user=user, household=membership.household) if membership else None
+    return {
+        "client": client,
+        "assignments": assignments,
+        "open_assignments": [a for a in assignments if a.ended_at is None],
+        "transitions": transitions,
+        "membership": membership,
+        "household": household,
+        "next_stages": lifecycle_stages_next(client=client),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Households
+# ---------------------------------------------------------------------------
+
+def household_list_visible(*, user) -> QuerySet[Household]:
+    """Households with at least one member the user may see."""
+    visible = client_list_visible(user=user)
+    return Household.objects.filter(
+        Exists(HouseholdMember.objects.filter(household=OuterRef("pk"), client__in=visible.values("pk")))
+    )
+
+
+def household_list_editable(*, user) -> QuerySet[Household]:
+    editable = client_list_editable(user=user)
+    return Household.objects.filter(
+        Exists(HouseholdMember.objects.filter(household=OuterRef("pk"), client__in=editable.values("pk")))
+    )
+
+
+def household_get_visible(*, user, pk: int) -> Household:
+    return get_object_or_404(household_list_visible(user=user), pk=pk)
+
+
+def household_get_editable(*, user, pk: int) -> Household:
+    return get_object_or_404(household_list_editable(user=user), pk=pk)
+
+
+def household_with_members(*, user, household: Household) -> dict:
+    """A household's members the user may see, their combined AUM, and how many members are hidden.
+
+    Combined AUM counts only visible members: another RM's client's assets are not this user's to see.
+    """
+    visible_ids = client_list_visible(user=user).values("pk")
+    members = list(
+        household.members.filter(client__in=visible_ids).select_related("client", "client__primary_manager")
+        .order_by("relationship", "client__legal_name")
+    )
+    totals = household.members.aggregate(
+        member_count=Count("id"),
+        combined_aum=Sum("client__aum_total", filter=Q(client__in=visible_ids)),
+    )
+    return {
+        "household": household,
+        "members": members,
+        "combined_aum": totals["combined_aum"] or Decimal("0"),
+        "hidden_member_count": totals["member_count"] - len(members),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Team lead views: workload and handover
+# ---------------------------------------------------------------------------
+
+def manager_workload(*, user) -> dict:
+    """Per RM the lead supervises (every RM for an administrator): active client count and AUM sum,
+    in one aggregate query; plus the unassigned clients the lead can see."""
+    managers = manager_list_assignable(user=user)
+    counted = ~Q(primary_clients__status=Client.Status.MERGED)
+    rows = list(
+        managers.annotate(
+            client_count=Count("primary_clients", filter=counted),
+            aum_sum=Sum("primary_clients__aum_total", filter=counted),
+            hnw_count=Count("primary_clients", filter=counted & Q(primary_clients__aum_tier=Client.AumTier.HNW)),
+        ).order_by("first_name", "last_name", "username")
+    )
+    unassigned = (
+        client_list_visible(user=user).filter(primary_manager__isnull=True).exclude(status=Client.Status.MERGED)
+    )
+    return {
+        "managers": rows,
+        "total_clients": sum(row.client_count for row in rows),
+        "total_aum": sum((row.aum_sum or Decimal("0") for row in rows), Decimal("0")),
+        "unassigned": unassigned.order_by("-aum_total", "id")[:UNASSIGNED_SHOWN],
+        "unassigned_count": unassigned.count(),
+    }
+
+
+UNASSIGNED_SHOWN = 50
+
+
+def handover_clients(*, user, leaving_manager) -> QuerySet[Client]:
+    """The leaving RM's clients (as primary) the user may reassign, biggest first."""
+    return (
+        client_list_editable(user=user).filter(primary_manager=leaving_manager)
+        .exclude(status=Client.Status.MERGED).order_by("-aum_total", "legal_name", "id")
+    )
+
+
+def handover_plan(
+    *, user, leaving_manager, targets: list, client_ids: list | None = None, mapping: dict | None = None
+) -> list[tuple[Client, object]]:
+    """Which client goes to whom: (client, new RM) pairs, biggest client first.
+
+    ``client_ids`` None means the whole book. Clients are dealt round-robin over ``targets`` in
+    AUM order, so big clients spread evenly; ``mapping`` (client id → target) overrides that
+    client by client. The same input always gives the same plan, so preview and confirm agree.
+    """
+    clients = handover_clients(user=user, leaving_manager=leaving_manager)
+    if client_ids is not None:
+        clients = clients.filter(pk__in=client_ids)
+    targets = list(targets)
+    by_id = {target.pk: target for target in targets}
+    mapping = mapping or {}
+    plan = []
+    for index, client in enumerate(clients):
+        chosen = by_id.get(getattr(mapping.get(client.pk), "pk", mapping.get(client.pk)))
+        plan.append((client, chosen or targets[index % len(targets)]))
+    return plan
+
+
+def saved_filter_list(*, user) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(owner=user)

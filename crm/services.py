@@ -4,11 +4,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import selectors
-from .models import Assignment, Client
+from .models import Assignment, Client, Household, HouseholdMember, LifecycleTransition, SavedFilter
 
 
 def client_aum_set(*, client: Client, aum_total: Decimal, currency: str) -> Client:
@@ -65,3 +66,181 @@ def assignment_transfer(
         client.primary_manager = manager
         client.save(update_fields=["primary_manager", "updated_at"])
     return assignment
+
+
+# Fields a user edits on the client form; the rest (AUM, tier, risk level, RM, lifecycle,
+# merge links) move only through their own services.
+CLIENT_EDITABLE_FIELDS = (
+    "kind", "legal_name", "preferred_name", "id_type", "id_number", "birth_date", "phone", "email", "address",
+    "occupation", "industry", "income_band", "source_of_funds", "kyc_status", "kyc_date", "investment_preference",
+    "investment_goal", "liquidity_need", "return_expectation", "notes",
+)
+
+
+def _client_fields_check(fields: dict) -> None:
+    unknown = set(fields) - set(CLIENT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable through the client form: {sorted(unknown)}")
+
+
+@transaction.atomic
+def client_create(*, created_by, primary_manager=None, tags=(), **fields) -> Client:
+    """Register a client (fields from CLIENT_EDITABLE_FIELDS), record its first lifecycle stage and,
+    when given, open its primary RM assignment."""
+    _client_fields_check(fields)
+    client = Client(created_by=created_by, **fields)
+    client.full_clean()
+    client.save()
+    if tags:
+        client.tags.set(tags)
+    LifecycleTransition.objects.create(
+        client=client, from_stage="", to_stage=client.lifecycle_stage, reason=_("Client registered"),
+        changed_by=created_by,
+    )
+    if primary_manager is not None:
+        assignment_transfer(client=client, manager=primary_manager, assigned_by=created_by,
+                            reason=_("Client registered"))
+        client.refresh_from_db(fields=["primary_manager"])
+    return client
+
+
+@transaction.atomic
+def client_update(*, client: Client, tags=None, **fields) -> Client:
+    """Change a client's editable fields (and tags when given). simple-history records who, via
+    HistoryRequestMiddleware, for changes made in a request."""
+    _client_fields_check(fields)
+    changed = [name for name, value in fields.items() if getattr(client, name) != value]
+    for name in changed:
+        setattr(client, name, fields[name])
+    client.full_clean()
+    if changed:
+        client.save(update_fields=[*changed, "updated_at"])
+    if tags is not None:
+        client.tags.set(tags)
+    return client
+
+
+@transaction.atomic
+def lifecycle_transition(*, client: Client, to_stage: str, reason: str, changed_by) -> LifecycleTransition:
+    """Move a client to another lifecycle stage if the move is allowed, and record who, when and why.
+
+    Termination is a soft state: the record stays (inactive) and can be re-activated to development.
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give a reason for the change of stage.")})
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    from_stage = client.lifecycle_stage
+    if to_stage not in selectors.LIFECYCLE_TRANSITIONS.get(from_stage, ()):
+        raise ValidationError({"to_stage": _("A client cannot move from %(from)s to %(to)s.") % {
+            "from": Client.LifecycleStage(from_stage).label,
+            "to": Client.LifecycleStage(to_stage).label if to_stage in Client.LifecycleStage.values else to_stage,
+        }})
+    client.lifecycle_stage = to_stage
+    update_fields = ["lifecycle_stage", "updated_at"]
+    if to_stage == Client.LifecycleStage.TERMINATION:
+        client.status = Client.Status.INACTIVE
+        update_fields.append("status")
+    elif from_stage == Client.LifecycleStage.TERMINATION and client.status == Client.Status.INACTIVE:
+        client.status = Client.Status.ACTIVE
+        update_fields.append("status")
+    client.save(update_fields=update_fields)
+    transition = LifecycleTransition(
+        client=client, from_stage=from_stage, to_stage=to_stage, reason=reason.strip(), changed_by=changed_by,
+        changed_at=timezone.now(),
+    )
+    transition.full_clean()
+    transition.save()
+    return transition
+
+
+@transaction.atomic
+def household_create(
+    *, name: str, first_member: Client, relationship: str = HouseholdMember.Relationship.HEAD, notes: str = ""
+) -> Household:
+    """Open a household around its first member (a household without members is seen by no one)."""
+    household = Household(name=name.strip(), notes=notes)
+    household.full_clean()
+    household.save()
+    household_member_add(household=household, client=first_member, relationship=relationship)
+    return household
+
+
+def household_update(*, household: Household, name: str, notes: str = "") -> Household:
+    household.name = name.strip()
+    household.notes = notes
+    household.full_clean()
+    household.save(update_fields=["name", "notes"])
+    return household
+
+
+def household_member_add(*, household: Household, client: Client, relationship: str) -> HouseholdMember:
+    """Add a client to a household; a client belongs to one household at most."""
+    existing = HouseholdMember.objects.filter(client=client).select_related("household").first()
+    if existing is not None:
+        raise ValidationError({"client": _("%(client)s already belongs to the household %(household)s.") % {
+            "client": client, "household": existing.household}})
+    member = HouseholdMember(household=household, client=client, relationship=relationship)
+    member.full_clean()
+    member.save()
+    return member
+
+
+@transaction.atomic
+def household_member_remove(*, member: HouseholdMember) -> Household | None:
+    """Take a client out of its household; the household goes when its last member leaves.
+
+    Returns the household, or None if it was removed with its last member.
+    """
+    household = member.household
+    member.delete()
+    if not household.members.exists():
+        household.delete()
+        return None
+    return household
+
+
+@transaction.atomic
+def assignment_handover_bulk(
+    *, user, leaving_manager, targets: list, reason: str, client_ids: list | None = None,
+    mapping: dict | None = None,
+) -> list[Assignment]:
+    """Hand a leaving RM's book (all, or the given clients) to one or several RMs in one transaction.
+
+    The plan comes from ``selectors.handover_plan``, so it is the one the user previewed; each
+    move goes through ``assignment_transfer``. Any failure leaves every client where it was.
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give a reason for the handover.")})
+    targets = list(targets)
+    if not targets:
+        raise ValidationError({"targets": _("Choose at least one relationship manager to take over.")})
+    if any(target.pk == leaving_manager.pk for target in targets):
+        raise ValidationError({"targets": _("The leaving relationship manager cannot take over their own clients.")})
+    allowed = set(selectors.manager_list_assignable(user=user).values_list("pk", flat=True))
+    if any(target.pk not in allowed for target in targets):
+        raise ValidationError({"targets": _("You may only hand clients to relationship managers you supervise.")})
+    plan = selectors.handover_plan(
+        user=user, leaving_manager=leaving_manager, targets=targets, client_ids=client_ids, mapping=mapping
+    )
+    if not plan:
+        raise ValidationError(_("There are no clients to hand over."))
+    return [
+        assignment_transfer(client=client, manager=target, assigned_by=user, reason=reason)
+        for client, target in plan
+    ]
+
+
+def saved_filter_save(*, owner, name: str, query_string: str) -> SavedFilter:
+    """Save (or overwrite, by name) a client-list filter; the page number is never part of it."""
+    query = QueryDict(query_string, mutable=True)
+    query.pop("page", None)
+    name = name.strip()
+    saved = SavedFilter.objects.filter(owner=owner, name=name).first() or SavedFilter(owner=owner, name=name)
+    saved.query_string = query.urlencode()
+    saved.full_clean()
+    saved.save()
+    return saved
+
+
+def saved_filter_delete(*, saved_filter: SavedFilter) -> None:
+    saved_filter.delete()

@@ -7,4 +7,21 @@ app_name = "crm"
 urlpatterns = [
     path("", views.client_list, name="client-list"),
     path("<int:pk>/", views.client_detail, name="client-detail"),
+    # Client registry (issue 3, part A)
+    path("new/", views.client_create, name="client-create"),
+    path("export/", views.client_export, name="client-export"),
+    path("<int:pk>/edit/", views.client_edit, name="client-edit"),
+    path("<int:pk>/lifecycle/", views.client_lifecycle, name="client-lifecycle"),
+    path("<int:pk>/reassign/", views.client_reassign, name="client-reassign"),
+    path("<int:pk>/household/new/", views.household_create, name="household-create"),
+    path("filters/save/", views.saved_filter_save, name="saved-filter-save"),
+    path("filters/<int:pk>/delete/", views.saved_filter_delete, name="saved-filter-delete"),
+    path("households/<int:pk>/", views.household_detail, name="household-detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household-edit"),
+    path("households/<int:pk>/members/add/", views.household_member_add, name="household-member-add"),
+    path("households/<int:pk>/members/<int:member_pk>/remove/", views.household_member_remove,
+         name="household-member-remove"),
+    path("workload/", views.workload, name="workload"),
+    path("handover/", views.handover, name="handover"),
+    path("handover/confirm/", views.handover_confirm, name="handover-confirm"),
 ]

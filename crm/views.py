@@ -1,20 +1,393 @@
-from django.core.paginator import Paginator
-from django.shortcuts import render
+"""Thin views of the client registry: access through crm.selectors, changes through crm.services."""
 
-from . import selectors
+import tablib
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import (
+    ClientFilterForm,
+    ClientForm,
+    HandoverForm,
+    HouseholdCreateForm,
+    HouseholdForm,
+    HouseholdMemberAddForm,
+    LifecycleTransitionForm,
+    ReassignForm,
+    SavedFilterForm,
+)
+from .models import HouseholdMember
+from .roles import Role, has_role
+
+PAGE_SIZE = 50
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _require_lead(user) -> None:
+    """Team-lead pages do not exist for anyone else (404, like every other page one may not use)."""
+    if not has_role(user, Role.TEAM_LEAD, Role.ADMINISTRATOR):
+        raise Http404
+
+
+class _Page:
+    """One page of a long list without COUNT(*): fetch one row more than shown to know if there is a next."""
+
+    def __init__(self, queryset, number, per_page: int = PAGE_SIZE):
+        try:
+            self.number = max(int(number or 1), 1)
+        except ValueError:
+            self.number = 1
+        start = (self.number - 1) * per_page
+        rows = list(queryset[start:start + per_page + 1])
+        self.object_list = rows[:per_page]
+        self.has_next = len(rows) > per_page
+        self.has_previous = self.number > 1
+        self.next_page_number = self.number + 1
+        self.previous_page_number = self.number - 1
+        self.start_index = start + 1 if self.object_list else 0
+        self.end_index = start + len(self.object_list)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+
+def _query_without(request, *names) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _sort_links(request, current: str) -> dict:
+    """Per sortable column: the URL that sorts by it (toggling direction) and whether it is active."""
+    base = _query_without(request, "sort", "page")
+    links = {}
+    for name in selectors.CLIENT_SORTS:
+        active = current.lstrip("-") == name
+        descending = active and current.startswith("-")
+        target = name if (not active or descending) else f"-{name}"
+        links[name] = {"url": f"?{base}&sort={target}" if base else f"?sort={target}",
+                       "active": active, "descending": descending}
+    return links
 
 
 def home(request):
-    clients = selectors.client_list_visible(user=request.user)
-    return render(request, "crm/home.html", {"client_count": clients.count()})
+    tiers = selectors.client_tier_summary(user=request.user)
+    return render(request, "crm/home.html", {
+        "client_count": sum(row["client_count"] for row in tiers),
+        "tiers": tiers,
+    })
 
 
 def client_list(request):
-    clients = selectors.client_list_visible(user=request.user).select_related("primary_manager")
-    page = Paginator(clients, 50).get_page(request.GET.get("page"))
-    return render(request, "crm/client_list.html", {"page": page})
+    form = ClientFilterForm(request.GET or None, user=request.user)
+    params = form.selector_params() if request.GET else {}
+    clients = selectors.client_list_search(user=request.user, params=params)
+    query = _query_without(request, "page")
+    return render(request, "crm/client_list.html", {
+        "form": form,
+        "page": _Page(clients, request.GET.get("page")),
+        "query": query,
+        "sort_links": _sort_links(request, params.get("sort") or "name"),
+        "saved_filters": selectors.saved_filter_list(user=request.user),
+        "save_form": SavedFilterForm(initial={"query_string": query}),
+        "may_create": selectors.client_create_allowed(user=request.user),
+    })
+
+
+EXPORT_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+
+
+def client_export(request):
+    """The current filtered list as CSV or XLSX: only clients the user can see, as on the page."""
+    export_format = request.GET.get("format", "csv")
+    if export_format not in EXPORT_FORMATS:
+        raise Http404
+    form = ClientFilterForm(request.GET, user=request.user)
+    clients = selectors.client_list_search(user=request.user, params=form.selector_params())
+    dataset = tablib.Dataset(headers=[
+        _("Client number"), _("Legal name"), _("Preferred name"), _("Kind"), _("ID document type"),
+        _("ID document number"), _("Phone"), _("E-mail"), _("Primary RM"), _("AUM tier"), _("AUM"),
+        _("AUM currency"), _("Risk level"), _("Lifecycle stage"), _("Status"), _("Tags"),
+    ])
+    for client in clients.iterator(chunk_size=2000):
+        dataset.append([
+            client.pk, client.legal_name, client.preferred_name, client.get_kind_display(),
+            client.get_id_type_display(), client.id_number, client.phone, client.email,
+            str(client.primary_manager or ""), client.get_aum_tier_display(), client.aum_total,
+            client.aum_currency, client.get_risk_level_display() or _("Not assessed"),
+            client.get_lifecycle_stage_display(), client.get_status_display(),
+            ", ".join(tag.name for tag in client.tags.all()),
+        ])
+    content_type, extension = EXPORT_FORMATS[export_format]
+    body = dataset.export(extension)
+    if extension == "csv":
+        body = "\ufeff" + body  # a BOM, so spreadsheet programs read the Chinese names as UTF-8
+    response = HttpResponse(body, content_type=content_type)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="clients-{stamp}.{extension}"'
+    return response
+
+
+@require_POST
+def saved_filter_save(request):
+    form = SavedFilterForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = services.saved_filter_save(owner=request.user, name=form.cleaned_data["name"],
+                                               query_string=form.cleaned_data["query_string"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+            return redirect(f"{reverse('crm:client-list')}?{saved.query_string}")
+    else:
+        messages.error(request, _("Give the filter a name."))
+    return redirect(f"{reverse('crm:client-list')}?{form.data.get('query_string', '')}")
+
+
+@require_POST
+def saved_filter_delete(request, pk: int):
+    saved = get_object_or_404(selectors.saved_filter_list(user=request.user), pk=pk)
+    services.saved_filter_delete(saved_filter=saved)
+    messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
+    return redirect("crm:client-list")
+
+
+def client_create(request):
+    if not selectors.client_create_allowed(user=request.user):
+        raise Http404
+    form = ClientForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        primary = form.cleaned_data.get("primary_manager")
+        if "primary_manager" not in form.fields and has_role(request.user, Role.RELATIONSHIP_MANAGER):
+            primary = request.user
+        try:
+            client = services.client_create(created_by=request.user, primary_manager=primary,
+                                            tags=form.cleaned_data["tags"], **form.service_fields())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Client %(name)s created.") % {"name": client.legal_name})
+            return redirect("crm:client-detail", pk=client.pk)
+    return render(request, "crm/client_form.html", {"form": form, "client": None})
+
+
+def client_edit(request, pk: int):
+    client = selectors.client_get_editable(user=request.user, pk=pk)
+    form = ClientForm(request.POST or None, instance=client, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_update(client=client, tags=form.cleaned_data["tags"], **form.service_fields())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("crm:client-detail", pk=client.pk)
+    return render(request, "crm/client_form.html", {"form": form, "client": client})
 
 
 def client_detail(request, pk: int):
-    client = selectors.client_get_visible(user=request.user, pk=pk)
-    return render(request, "crm/client_detail.html", {"client": client})
+    context = selectors.client_360(user=request.user, pk=pk)
+    client = context["client"]
+    may_edit = selectors.client_list_editable(user=request.user).filter(pk=client.pk).exists()
+    context.update({
+        "may_edit": may_edit,
+        "may_reassign": may_edit and has_role(request.user, Role.TEAM_LEAD, Role.ADMINISTRATOR),
+        "lifecycle_form": LifecycleTransitionForm(client=client) if may_edit else None,
+    })
+    return render(request, "crm/client_detail.html", context)
+
+
+def client_lifecycle(request, pk: int):
+    client = selectors.client_get_editable(user=request.user, pk=pk)
+    form = LifecycleTransitionForm(request.POST or None, client=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lifecycle_transition(client=client, to_stage=form.cleaned_data["to_stage"],
+                                          reason=form.cleaned_data["reason"], changed_by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Lifecycle stage changed."))
+            return redirect("crm:client-detail", pk=client.pk)
+    return render(request, "crm/client_action.html", {
+        "client": client, "form": form, "title": _("Change lifecycle stage")})
+
+
+def client_reassign(request, pk: int):
+    _require_lead(request.user)
+    client = selectors.client_get_editable(user=request.user, pk=pk)
+    form = ReassignForm(request.POST or None, user=request.user, client=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_transfer(client=client, manager=form.cleaned_data["manager"],
+                                         role=form.cleaned_data["role"], reason=form.cleaned_data["reason"],
+                                         assigned_by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Relationship manager assigned."))
+            return redirect("crm:client-detail", pk=client.pk)
+    return render(request, "crm/client_action.html", {
+        "client": client, "form": form, "title": _("Assign a relationship manager")})
+
+
+# ---------------------------------------------------------------------------
+# Households
+# ---------------------------------------------------------------------------
+
+def household_create(request, pk: int):
+    """Open a household with this client as its first member."""
+    client = selectors.client_get_editable(user=request.user, pk=pk)
+    form = HouseholdCreateForm(request.POST or None, action=request.path,
+                               initial={"name": _("%(name)s household") % {"name": client.legal_name}})
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = services.household_create(
+                name=form.cleaned_data["name"], notes=form.cleaned_data["notes"], first_member=client,
+                relationship=form.cleaned_data["relationship"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Household created."))
+            return redirect("crm:household-detail", pk=household.pk)
+    return render(request, "crm/client_action.html", {"client": client, "form": form, "title": _("New household")})
+
+
+def _household_page(request, household, *, add_form=None, status=200):
+    context = selectors.household_with_members(user=request.user, household=household)
+    may_edit = selectors.household_list_editable(user=request.user).filter(pk=household.pk).exists()
+    editable_ids = set(
+        selectors.client_list_editable(user=request.user)
+        .filter(pk__in=[m.client_id for m in context["members"]]).values_list("pk", flat=True)
+    ) if may_edit else set()
+    context.update({
+        "may_edit": may_edit,
+        "editable_client_ids": editable_ids,
+        "add_form": add_form or (HouseholdMemberAddForm(user=request.user, household=household) if may_edit
+                                 else None),
+    })
+    return render(request, "crm/household_detail.html", context, status=status)
+
+
+def household_detail(request, pk: int):
+    household = selectors.household_get_visible(user=request.user, pk=pk)
+    return _household_page(request, household)
+
+
+def household_edit(request, pk: int):
+    household = selectors.household_get_editable(user=request.user, pk=pk)
+    form = HouseholdForm(request.POST or None, instance=household, action=request.path)
+    if request.method == "POST" and form.is_valid():
+        services.household_update(household=household, name=form.cleaned_data["name"],
+                                  notes=form.cleaned_data["notes"])
+        messages.success(request, _("Changes saved."))
+        return redirect("crm:household-detail", pk=household.pk)
+    return render(request, "crm/household_form.html", {"household": household, "form": form})
+
+
+def household_member_add(request, pk: int):
+    household = selectors.household_get_editable(user=request.user, pk=pk)
+    form = HouseholdMemberAddForm(request.POST or None, user=request.user, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.household_member_add(household=household, client=form.cleaned_data["client"],
+                                                   relationship=form.cleaned_data["relationship"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s added to the household.") % {"name": member.client.legal_name})
+            return redirect("crm:household-detail", pk=household.pk)
+    return _household_page(request, household, add_form=form)
+
+
+@require_POST
+def household_member_remove(request, pk: int, member_pk: int):
+    household = selectors.household_get_editable(user=request.user, pk=pk)
+    member = get_object_or_404(
+        HouseholdMember.objects.filter(household=household, client__in=selectors.client_list_editable(
+            user=request.user).values("pk")).select_related("client"),
+        pk=member_pk,
+    )
+    remaining = services.household_member_remove(member=member)
+    messages.success(request, _("%(name)s removed from the household.") % {"name": member.client.legal_name})
+    if remaining is None:
+        return redirect("crm:client-detail", pk=member.client_id)
+    return redirect("crm:household-detail", pk=household.pk)
+
+
+# ---------------------------------------------------------------------------
+# Team lead pages
+# ---------------------------------------------------------------------------
+
+def workload(request):
+    _require_lead(request.user)
+    return render(request, "crm/workload.html", selectors.manager_workload(user=request.user))
+
+
+def _handover_mapping(post) -> dict[int, int]:
+    mapping = {}
+    for key, value in post.items():
+        if key.startswith("target-") and key[7:].isdigit() and value.isdigit():
+            mapping[int(key[7:])] = int(value)
+    return mapping
+
+
+def handover(request):
+    """Step one (form) and two (preview) of a bulk handover; the preview posts to handover-confirm."""
+    _require_lead(request.user)
+    form = HandoverForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        plan = selectors.handover_plan(
+            user=request.user, leaving_manager=form.cleaned_data["leaving_manager"],
+            targets=form.cleaned_data["targets"], client_ids=form.client_ids(),
+        )
+        if plan:
+            return render(request, "crm/handover_preview.html", {
+                "form": form, "plan": plan, "targets": form.cleaned_data["targets"],
+                "hidden_fields": [(name, value) for name, values in form.data.lists() if name in form.fields
+                                  for value in values],
+            })
+        form.add_error(None, _("There are no clients to hand over."))
+    return render(request, "crm/handover.html", {"form": form})
+
+
+@require_POST
+def handover_confirm(request):
+    _require_lead(request.user)
+    form = HandoverForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            moved = services.assignment_handover_bulk(
+                user=request.user, leaving_manager=form.cleaned_data["leaving_manager"],
+                targets=form.cleaned_data["targets"], reason=form.cleaned_data["reason"],
+                client_ids=form.client_ids(), mapping=_handover_mapping(request.POST),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, ngettext(
+                "%(count)d client handed over.", "%(count)d clients handed over.", len(moved)) % {
+                "count": len(moved)})
+            return redirect("crm:workload")
+    return render(request, "crm/handover.html", {"form": form})

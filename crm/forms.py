@@ -1,0 +1,303 @@
+"""Forms of the client registry: crispy layout and single-field validation; the rules live in services."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
+from django import forms
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from risk.choices import RiskLevel
+
+from . import selectors, services
+from .models import Assignment, Client, Household, HouseholdMember, Tag
+
+
+def _helper(*, submit_label, action: str = "", method: str = "post") -> FormHelper:
+    helper = FormHelper()
+    helper.form_method = method
+    helper.form_action = action
+    helper.add_input(Submit("submit", submit_label))
+    return helper
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return str(user)
+
+
+class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, user):
+        return str(user)
+
+
+# ---------------------------------------------------------------------------
+# Client list filter
+# ---------------------------------------------------------------------------
+
+class ClientFilterForm(forms.Form):
+    """The client list's search and filters, read from the query string; bad values are dropped."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200, widget=forms.TextInput(
+        attrs={"placeholder": _("Name, ID number, phone or e-mail"), "type": "search"}))
+    tier = forms.ChoiceField(label=_("AUM tier"), required=False)
+    risk = forms.ChoiceField(label=_("Risk level"), required=False)
+    lifecycle = forms.ChoiceField(label=_("Lifecycle stage"), required=False)
+    rm = forms.ChoiceField(label=_("Primary RM"), required=False)
+    tags = forms.ModelMultipleChoiceField(label=_("Tags"), required=False, queryset=Tag.objects.all(),
+                                          widget=forms.SelectMultiple(attrs={"size": 3}))
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        any_label = [("", _("Any"))]
+        self.fields["tier"].choices = any_label + list(Client.AumTier.choices)
+        self.fields["risk"].choices = any_label + [(selectors.RISK_NOT_ASSESSED, _("Not assessed"))] + list(
+            RiskLevel.choices)
+        self.fields["lifecycle"].choices = any_label + list(Client.LifecycleStage.choices)
+        managers = selectors.manager_list_filterable(user=user).order_by("first_name", "last_name", "username")
+        self.fields["rm"].choices = any_label + [(selectors.MANAGER_NONE, _("Unassigned"))] + [
+            (str(m.pk), str(m)) for m in managers]
+        self.fields["status"].choices = [("", _("Active and inactive")), *Client.Status.choices,
+                                         (selectors.STATUS_ALL, _("All, including merged"))]
+        self.fields["sort"].choices = [("", "")] + [
+            (key, key) for name in selectors.CLIENT_SORTS for key in (name, f"-{name}")]
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Row(
+                Column(Field("q"), css_class="col-md-4"),
+                Column("tier", css_class="col-md-2"),
+                Column("risk", css_class="col-md-2"),
+                Column("lifecycle", css_class="col-md-2"),
+                Column("status", css_class="col-md-2"),
+            ),
+            Row(Column("rm", css_class="col-md-4"), Column("tags", css_class="col-md-4"), "sort"),
+        )
+
+    def selector_params(self) -> dict:
+        """The cleaned values for ``selectors.client_list_search``; an invalid field counts as unset."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(label=_("Name of this filter"), max_length=100)
+    query_string = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(submit_label=_("Save this filter"), action=reverse("crm:saved-filter-save"))
+        self.helper.form_class = "d-flex gap-2 align-items-end"
+
+
+# ---------------------------------------------------------------------------
+# Client create / edit
+# ---------------------------------------------------------------------------
+
+class ClientForm(forms.ModelForm):
+    """The client's own data; AUM, tier, risk level, RM and lifecycle change through their own pages."""
+
+    primary_manager = StaffChoiceField(
+        label=_("Primary relationship manager"), queryset=get_user_model().objects.none(), required=False,
+        help_text=_("Leave empty to keep the client unassigned."),
+    )
+
+    class Meta:
+        model = Client
+        fields = [*services.CLIENT_EDITABLE_FIELDS, "tags"]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "kyc_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        creating = self.instance.pk is None
+        assignable = selectors.manager_list_assignable(user=user)
+        # Only a lead or administrator creating a client picks its RM; an RM's new client is theirs.
+        if creating and assignable.exists():
+            self.fields["primary_manager"].queryset = assignable.order_by("first_name", "last_name")
+        else:
+            del self.fields["primary_manager"]
+        self.helper = _helper(submit_label=_("Create client") if creating else _("Save changes"))
+        self.helper.layout = Layout(
+            Fieldset(
+                _("Identity"),
+                Row(Column("kind", css_class="col-md-3"), Column("legal_name", css_class="col-md-5"),
+                    Column("preferred_name", css_class="col-md-4")),
+                Row(Column("id_type", css_class="col-md-4"), Column("id_number", css_class="col-md-4"),
+                    Column("birth_date", css_class="col-md-4")),
+            ),
+            Fieldset(
+                _("Contact"),
+                Row(Column("phone", css_class="col-md-4"), Column("email", css_class="col-md-8")),
+                "address",
+            ),
+            Fieldset(
+                _("Profile and KYC"),
+                Row(Column("occupation", css_class="col-md-4"), Column("industry", css_class="col-md-4"),
+                    Column("income_band", css_class="col-md-4")),
+                Row(Column("source_of_funds", css_class="col-md-6"), Column("kyc_status", css_class="col-md-3"),
+                    Column("kyc_date", css_class="col-md-3")),
+            ),
+            Fieldset(
+                _("Segments"),
+                Row(Column("investment_preference", css_class="col-md-3"),
+                    Column("investment_goal", css_class="col-md-3"),
+                    Column("liquidity_need", css_class="col-md-3"),
+                    Column("return_expectation", css_class="col-md-3")),
+            ),
+            Fieldset(_("Other"), *(["primary_manager"] if "primary_manager" in self.fields else []), "tags",
+                     "notes"),
+        )
+
+    def clean_legal_name(self):
+        return " ".join(self.cleaned_data["legal_name"].split())
+
+    def clean_preferred_name(self):
+        return " ".join(self.cleaned_data["preferred_name"].split())
+
+    def clean_id_number(self):
+        # Stored upper-case without separators so duplicates and searches match.
+        return "".join(self.cleaned_data["id_number"].split()).replace("-", "").upper()
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_phone(self):
+        phone = "".join(ch for ch in self.cleaned_data["phone"] if ch.isdigit() or ch == "+")
+        if phone and not phone.startswith("+"):
+            phone = f"+86{phone}" if len(phone) == 11 and phone.startswith("1") else f"+{phone}"
+        if phone and not (8 <= len(phone) <= 16):
+            raise forms.ValidationError(_("Enter a phone number in international format, e.g. +8613800138000."))
+        return phone
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in services.CLIENT_EDITABLE_FIELDS}
+
+
+# ---------------------------------------------------------------------------
+# Lifecycle, assignment, handover
+# ---------------------------------------------------------------------------
+
+class LifecycleTransitionForm(forms.Form):
+    to_stage = forms.ChoiceField(label=_("New stage"))
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+    def __init__(self, *args, client: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_stage"].choices = selectors.lifecycle_stages_next(client=client)
+        self.helper = _helper(submit_label=_("Change stage"),
+                              action=reverse("crm:client-lifecycle", args=[client.pk]))
+
+
+class ReassignForm(forms.Form):
+    manager = StaffChoiceField(label=_("Relationship manager"), queryset=get_user_model().objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Assignment.Role.choices, initial=Assignment.Role.PRIMARY)
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+    def __init__(self, *args, user, client: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = selectors.manager_list_assignable(user=user).order_by(
+            "first_name", "last_name")
+        self.helper = _helper(submit_label=_("Assign"), action=reverse("crm:client-reassign", args=[client.pk]))
+
+
+class HandoverForm(forms.Form):
+    """Step one of a bulk handover: who leaves, which clients, who takes over, why."""
+
+    leaving_manager = StaffChoiceField(label=_("Leaving relationship manager"),
+                                       queryset=get_user_model().objects.none())
+    scope = forms.ChoiceField(
+        label=_("Clients"), widget=forms.RadioSelect, initial="all",
+        choices=[("all", _("All of their clients")), ("selected", _("Only the clients selected below"))],
+    )
+    clients = forms.CharField(
+        label=_("Selected clients"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Client numbers separated by commas or spaces (used only for “selected”)."),
+    )
+    targets = StaffMultipleChoiceField(label=_("Relationship managers who take over"),
+                                       queryset=get_user_model().objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        staff = selectors.manager_list_assignable(user=user).order_by("first_name", "last_name")
+        self.fields["leaving_manager"].queryset = staff
+        self.fields["targets"].queryset = staff
+        self.helper = _helper(submit_label=_("Preview handover"), action=reverse("crm:handover"))
+
+    def clean_clients(self):
+        raw = self.cleaned_data["clients"].replace(",", " ").split()
+        if not all(part.isdigit() for part in raw):
+            raise forms.ValidationError(_("Enter client numbers only."))
+        return [int(part) for part in raw]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("scope") == "selected" and not cleaned.get("clients"):
+            self.add_error("clients", _("Enter the clients to hand over, or choose all of them."))
+        leaving, targets = cleaned.get("leaving_manager"), cleaned.get("targets")
+        if leaving and targets and leaving in targets:
+            self.add_error("targets", _("The leaving relationship manager cannot take over their own clients."))
+        return cleaned
+
+    def client_ids(self) -> list[int] | None:
+        return self.cleaned_data["clients"] if self.cleaned_data["scope"] == "selected" else None
+
+
+# ---------------------------------------------------------------------------
+# Households
+# ---------------------------------------------------------------------------
+
+class HouseholdForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = ["name", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, action: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(submit_label=_("Save household"), action=action)
+
+
+class HouseholdCreateForm(HouseholdForm):
+    relationship = forms.ChoiceField(label=_("This client's relationship"),
+                                     choices=HouseholdMember.Relationship.choices,
+                                     initial=HouseholdMember.Relationship.HEAD)
+
+    class Meta(HouseholdForm.Meta):
+        fields = ["name", "relationship", "notes"]
+
+
+class HouseholdMemberAddForm(forms.Form):
+    """Find the client to add by name, ID number, phone or e-mail among those the user may edit."""
+
+    client = forms.CharField(label=_("Client"), max_length=200,
+                             help_text=_("Name, ID number, phone or e-mail; it must match exactly one client."))
+    relationship = forms.ChoiceField(label=_("Relationship"), choices=HouseholdMember.Relationship.choices,
+                                     initial=HouseholdMember.Relationship.SPOUSE)
+
+    def __init__(self, *args, user, household: Household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.helper = _helper(submit_label=_("Add member"),
+                              action=reverse("crm:household-member-add", args=[household.pk]))
+
+    def clean_client(self):
+        editable = selectors.client_list_editable(user=self.user).values("pk")
+        matches = list(
+            selectors.client_list_search(user=self.user, params={"q": self.cleaned_data["client"]})
+            .filter(pk__in=editable)[:2]
+        )
+        if not matches:
+            raise forms.ValidationError(_("No client you serve matches this."))
+        if len(matches) > 1:
+            raise forms.ValidationError(_("More than one client matches; enter the ID number or phone."))
+        return matches[0]
