@@ -51,6 +51,11 @@ def percent(part: Decimal, whole: Decimal) -> Decimal:
     return (part * HUNDRED / whole).quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP)
 
 
+def plain(number: Decimal) -> str:
+    """A number for a message: no trailing zeros and no exponent (20, not 2E+1 or 20.0000)."""
+    return format(number.normalize(), "f")
+
+
 def base_currency() -> str:
     return settings.BASE_CURRENCY
 
@@ -442,7 +447,7 @@ def concentration_breaches(
             actual = percent(amount, aum)
             if actual > limits[kind]:
                 breaches.append(Breach(kind=kind, subject=subject, actual=actual, limit=limits[kind], message=message % {
-                    "subject": subject, "actual": actual, "limit": limits[kind].normalize()}))
+                    "subject": subject, "actual": actual, "limit": plain(limits[kind])}))
 
     by_instrument: dict[str, Decimal] = {}
     for row in summary.holdings:
@@ -460,7 +465,7 @@ def concentration_breaches(
                 breaches.append(Breach(
                     kind=kinds.ASSET_CLASS_BAND, subject=row.asset_class, actual=row.actual, limit=row.target,
                     message=_("%(label)s is %(actual)s%% of AUM, outside its band of %(low)s–%(high)s%%.") % {
-                        "label": row.label, "actual": row.actual, "low": low.normalize(), "high": high.normalize()},
+                        "label": row.label, "actual": row.actual, "low": plain(low), "high": plain(high)},
                 ))
 
     for kind, attribute, message in [

@@ -30,7 +30,7 @@ from .models import (
     RebalanceTrade,
     ValuationSnapshot,
 )
-from .selectors import HUNDRED, ZERO, cents
+from .selectors import HUNDRED, ZERO, cents, plain
 
 # Alert kinds that ``concentration_breaches`` decides; the others have their own crossing rules.
 CONCENTRATION_ALERT_KINDS = [
@@ -210,13 +210,13 @@ def _stop_loss_state(holding: Holding, price: Decimal | None) -> tuple[bool, str
     code = holding.instrument.code
     if holding.stop_loss_price is not None and price is not None and price <= holding.stop_loss_price:
         return True, _("%(code)s is at %(price)s, at or below its stop-loss price of %(stop)s.") % {
-            "code": code, "price": price.normalize(), "stop": holding.stop_loss_price.normalize()}
+            "code": code, "price": plain(price), "stop": plain(holding.stop_loss_price)}
     if holding.stop_loss_pct is not None and holding.cost > 0:
         loss = (holding.cost - holding.market_value) * HUNDRED / holding.cost
         if loss >= holding.stop_loss_pct:
             return True, _("%(code)s has lost %(loss)s%% against cost, at or beyond its %(stop)s%% stop-loss.") % {
                 "code": code, "loss": selectors.percent(holding.cost - holding.market_value, holding.cost),
-                "stop": holding.stop_loss_pct.normalize()}
+                "stop": plain(holding.stop_loss_pct)}
     return False, ""
 
 
@@ -238,7 +238,7 @@ def _drawdown_check(*, client: Client, aum: Decimal, on_date: date, now) -> None
             client=client, kind=Alert.Kind.DRAWDOWN, subject="",
             message=_("AUM is %(drawdown)s%% below its peak of %(peak)s %(currency)s, beyond the %(limit)s%% "
                       "maximum drawdown.") % {"drawdown": shown, "peak": peak, "currency": client.aum_currency,
-                                              "limit": limit.max_drawdown_pct.normalize()},
+                                              "limit": plain(limit.max_drawdown_pct)},
             details={"peak": str(peak), "aum": str(aum), "drawdown_pct": str(shown)}, now=now,
         )
 
@@ -271,7 +271,7 @@ def model_allocation_version_create(
             errors.append(_("Weights and tolerances are percentages between 0 and 100."))
     total = sum((Decimal(target) for target, _tolerance in weights.values()), ZERO)
     if total != HUNDRED:
-        errors.append(_("The target weights add up to %(total)s%%, not 100%%.") % {"total": total.normalize()})
+        errors.append(_("The target weights add up to %(total)s%%, not 100%%.") % {"total": plain(total)})
     if errors:
         raise ValidationError(errors)
     # Lock the level's versions so two admins saving at once cannot pick the same number.

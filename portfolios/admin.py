@@ -1,0 +1,260 @@
+"""Admin for client assets. Who may change FX rates, model allocations and concentration
+limits is decided by permissions (``crm.roles.ADMIN_ONLY_PERMISSIONS``), not here."""
+
+from decimal import Decimal
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import (
+    Account,
+    Alert,
+    ConcentrationLimit,
+    DrawdownLimit,
+    FxRate,
+    Goal,
+    Holding,
+    Institution,
+    Instrument,
+    InstrumentPrice,
+    ModelAllocation,
+    ModelAllocationWeight,
+    RebalanceProposal,
+    RebalanceTrade,
+    ValuationSnapshot,
+)
+from .selectors import plain
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_bank")
+    list_filter = ("is_bank",)
+    search_fields = ("name",)
+
+
+class HoldingInline(admin.TabularInline):
+    model = Holding
+    extra = 0
+    autocomplete_fields = ("instrument",)
+    fields = ("instrument", "quantity", "cost", "market_value", "currency", "valuation_date", "is_illiquid")
+    show_change_link = True
+
+
+@admin.register(Account)
+class AccountAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "client", "kind", "institution", "account_number", "currency", "is_active")
+    list_filter = ("kind", "is_active", "currency", "institution")
+    search_fields = ("account_number", "name", "client__legal_name", "institution__name")
+    autocomplete_fields = ("client", "institution")
+    list_select_related = ("client", "institution")
+    inlines = [HoldingInline]
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "name", "asset_class", "region", "industry", "issuer", "currency", "liquidity_tier",
+                    "risk_rating")
+    list_filter = ("asset_class", "liquidity_tier", "risk_rating", "currency", "region")
+    search_fields = ("code", "name", "issuer", "industry")
+
+
+@admin.register(InstrumentPrice)
+class InstrumentPriceAdmin(admin.ModelAdmin):
+    list_display = ("instrument", "price_date", "price", "currency")
+    list_filter = ("currency", "price_date")
+    search_fields = ("instrument__code", "instrument__name")
+    autocomplete_fields = ("instrument",)
+    list_select_related = ("instrument",)
+    date_hierarchy = "price_date"
+
+
+@admin.register(Holding)
+class HoldingAdmin(SimpleHistoryAdmin):
+    list_display = ("instrument", "account", "client_name", "quantity", "market_value", "currency",
+                    "valuation_date", "is_illiquid", "stop_loss_price", "stop_loss_pct", "stop_loss_breached")
+    list_filter = ("instrument__asset_class", "is_illiquid", "stop_loss_breached", "currency")
+    search_fields = ("instrument__code", "instrument__name", "account__account_number", "account__client__legal_name")
+    autocomplete_fields = ("account", "instrument")
+    list_select_related = ("instrument", "account__client", "account__institution")
+    readonly_fields = ("stop_loss_breached",)
+
+    @admin.display(description=_("client"), ordering="account__client__legal_name")
+    def client_name(self, holding):
+        return holding.account.client
+
+
+@admin.register(FxRate)
+class FxRateAdmin(admin.ModelAdmin):
+    list_display = ("currency", "quote_currency", "rate_date", "rate")
+    list_filter = ("currency", "quote_currency")
+    search_fields = ("currency",)
+    date_hierarchy = "rate_date"
+
+
+@admin.register(ValuationSnapshot)
+class ValuationSnapshotAdmin(admin.ModelAdmin):
+    list_display = ("client", "valuation_date", "aum", "currency")
+    list_filter = ("currency",)
+    search_fields = ("client__legal_name",)
+    autocomplete_fields = ("client",)
+    list_select_related = ("client",)
+    date_hierarchy = "valuation_date"
+    readonly_fields = ("by_asset_class",)
+
+
+class WeightsAddUpFormSet(BaseInlineFormSet):
+    """The kept weights of a model allocation must add up to 100 %."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        total = sum(
+            (form.cleaned_data.get("target_weight") or Decimal("0")
+             for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")),
+            Decimal("0"),
+        )
+        if total != Decimal("100"):
+            raise ValidationError(
+                gettext("The target weights add up to %(total)s%%, not 100%%.") % {"total": plain(total)}
+            )
+
+
+class ModelAllocationWeightInline(admin.TabularInline):
+    model = ModelAllocationWeight
+    formset = WeightsAddUpFormSet
+    extra = 0
+    min_num = 1
+
+
+@admin.register(ModelAllocation)
+class ModelAllocationAdmin(SimpleHistoryAdmin):
+    list_display = ("risk_level", "version", "effective_from", "is_active", "notes", "created_at")
+    list_filter = ("risk_level", "is_active")
+    search_fields = ("risk_level", "notes")
+    readonly_fields = ("version", "created_at")
+    inlines = [ModelAllocationWeightInline]
+    # "Save as new" keeps the old version for history and numbers the copy as the next one.
+    save_as = True
+
+    def save_model(self, request, obj, form, change):
+        if obj.pk is None:
+            latest = ModelAllocation.objects.filter(risk_level=obj.risk_level).aggregate(v=Max("version"))["v"]
+            obj.version = (latest or 0) + 1
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ModelAllocationWeight)
+class ModelAllocationWeightAdmin(SimpleHistoryAdmin):
+    list_display = ("allocation", "asset_class", "target_weight", "tolerance")
+    list_filter = ("allocation__risk_level", "asset_class")
+    search_fields = ("allocation__risk_level",)
+    list_select_related = ("allocation",)
+
+    # A single weight changed on its own would break the 100 % rule; edit them on the allocation.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RebalanceTradeInline(admin.TabularInline):
+    model = RebalanceTrade
+    extra = 0
+    can_delete = False
+    readonly_fields = ("asset_class", "action", "amount", "currency", "weight_before", "weight_after")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RebalanceProposal)
+class RebalanceProposalAdmin(SimpleHistoryAdmin):
+    list_display = ("client", "created_at", "status", "aum", "currency", "minimum_trade", "created_by")
+    list_filter = ("status",)
+    search_fields = ("client__legal_name", "notes")
+    autocomplete_fields = ("client", "created_by")
+    list_select_related = ("client", "created_by")
+    date_hierarchy = "created_at"
+    # Proposals are made and moved through their statuses by the RM's pages (the services layer).
+    readonly_fields = ("client", "allocation", "aum", "currency", "minimum_trade", "status", "created_by",
+                       "created_at", "status_changed_at")
+    inlines = [RebalanceTradeInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RebalanceTrade)
+class RebalanceTradeAdmin(admin.ModelAdmin):
+    list_display = ("proposal", "asset_class", "action", "amount", "currency", "weight_before", "weight_after")
+    list_filter = ("action", "asset_class")
+    search_fields = ("proposal__client__legal_name",)
+    list_select_related = ("proposal__client",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ConcentrationLimit)
+class ConcentrationLimitAdmin(SimpleHistoryAdmin):
+    list_display = ("kind", "threshold", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("kind",)
+
+
+@admin.register(DrawdownLimit)
+class DrawdownLimitAdmin(SimpleHistoryAdmin):
+    list_display = ("client", "max_drawdown_pct", "is_breached")
+    list_filter = ("is_breached",)
+    search_fields = ("client__legal_name",)
+    autocomplete_fields = ("client",)
+    list_select_related = ("client",)
+    readonly_fields = ("is_breached",)
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ("message", "client", "kind", "subject", "raised_at", "resolved_at", "acknowledged_by")
+    list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter), ("acknowledged_at", admin.EmptyFieldListFilter))
+    search_fields = ("client__legal_name", "subject", "message")
+    autocomplete_fields = ("client",)
+    list_select_related = ("client", "acknowledged_by")
+    date_hierarchy = "raised_at"
+    # Alerts are raised and resolved by valuations; people only acknowledge them.
+    readonly_fields = ("client", "kind", "subject", "message", "details", "raised_at", "resolved_at",
+                       "acknowledged_by", "acknowledged_at")
+    actions = ["acknowledge"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Acknowledge the selected alerts"), permissions=["change"])
+    def acknowledge(self, request, queryset):
+        count = 0
+        for alert in queryset.filter(acknowledged_at__isnull=True):
+            services.alert_acknowledge(alert=alert, user=request.user)
+            count += 1
+        self.message_user(request, ngettext("%(count)d alert acknowledged.", "%(count)d alerts acknowledged.",
+                                            count) % {"count": count})
+
+
+@admin.register(Goal)
+class GoalAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "client", "kind", "target_amount", "currency", "target_date", "expected_return_pct")
+    list_filter = ("kind", "currency")
+    search_fields = ("name", "client__legal_name")
+    autocomplete_fields = ("client", "linked_accounts")
+    list_select_related = ("client",)
