@@ -194,7 +194,8 @@ class Client(models.Model):
         ordering = ["legal_name", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["id_type", "id_number"], condition=~Q(id_number=""), name="client_unique_id_document"
+                fields=["id_type", "id_number"], condition=~Q(id_number=""), name="client_unique_id_document",
+                violation_error_message=_("A client with this ID document is already registered."),
             ),
         ]
         indexes = [

@@ -109,12 +109,12 @@ def client_update(*, client: Client, tags=None, **fields) -> Client:
     """Change a client's editable fields (and tags when given). simple-history records who, via
     HistoryRequestMiddleware, for changes made in a request."""
     _client_fields_check(fields)
-    changed = [name for name, value in fields.items() if getattr(client, name) != value]
-    for name in changed:
-        setattr(client, name, fields[name])
+    # Every given field is written: a ModelForm may already have set them on this very instance.
+    for name, value in fields.items():
+        setattr(client, name, value)
     client.full_clean()
-    if changed:
-        client.save(update_fields=[*changed, "updated_at"])
+    if fields:
+        client.save(update_fields=[*fields, "updated_at"])
     if tags is not None:
         client.tags.set(tags)
     return client

@@ -1,0 +1,119 @@
+"""The client 360 page: profile, segments, RMs and their history, household, and later-issue placeholders."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.template import RequestContext, Template
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from crm import services
+from crm.models import Assignment, Client, LifecycleTransition
+from crm.roles import user_roles
+from tests.factories import HouseholdMemberFactory, ManagerFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_shows_the_whole_client_record(client, owner, client_record):
+    client_record.tags.add(TagFactory(name="golf"))
+    client_record.notes = "Prefers calls after 18:00"
+    client_record.investment_goal = Client.InvestmentGoal.EDUCATION
+    client_record.save()
+    client.force_login(owner)
+    response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    for expected in ["Zhang Wei", client_record.id_number, "Education", "golf", "Prefers calls after 18:00",
+                     "Olivia Owner", 'data-testid="portfolio-panel"', 'data-testid="risk-placeholder"',
+                     'data-testid="contacts-placeholder"', 'data-testid="reviews-placeholder"']:
+        assert expected in page
+
+
+def test_it_says_not_assessed_until_the_risk_level_is_known(client, owner, client_record):
+    client.force_login(owner)
+    response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
+    assert "Not assessed" in response.content.decode()
+    client_record.risk_level = "C3"
+    client_record.save()
+    response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
+    assert "C3" in response.content.decode()
+
+
+def test_it_shows_the_assignment_history_with_managers(client, team_lead, owner, client_record, teammate):
+    services.assignment_transfer(client=client_record, manager=teammate, assigned_by=team_lead,
+                                 reason="Owner on leave")
+    client.force_login(team_lead)
+    response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
+    history = response.context["assignments"]
+    assert [(a.manager, a.ended_at is None) for a in history] == [(teammate, True), (owner, False)]
+    assert "Owner on leave" in response.content.decode()
+
+
+def test_it_shows_the_household_with_combined_aum(client, owner, client_record):
+    client_record.aum_total = Decimal("1000000")
+    client_record.save()
+    membership = HouseholdMemberFactory(client=client_record)
+    HouseholdMemberFactory(household=membership.household, client__legal_name="Li Mei",
+                           client__aum_total=Decimal("250000"), client__manager=owner)
+    client.force_login(owner)
+    response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
+    assert response.context["household"]["combined_aum"] == Decimal("1250000")
+    assert "Li Mei" in response.content.decode()
+
+
+def test_it_offers_the_allowed_next_stages_only(client, owner, client_record):
+    client.force_login(owner)
+    response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
+    choices = [value for value, _label in response.context["lifecycle_form"].fields["to_stage"].choices]
+    assert choices == ["development", "termination"]
+
+
+def test_it_gives_compliance_the_page_without_change_controls(client, compliance, client_record):
+    client.force_login(compliance)
+    response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
+    assert response.status_code == 200
+    assert response.context["lifecycle_form"] is None
+    assert reverse("crm:client-edit", args=[client_record.pk]) not in response.content.decode()
+
+
+def portfolio_panel_queries(client_record, user) -> int:
+    """The queries of the portfolio panel the page embeds (owned by the portfolios app), counted alone."""
+    request = RequestFactory().get("/")
+    request.user = user
+    user_roles(user)  # the page has the roles cached by the time the panel renders
+    with CaptureQueriesContext(connection) as queries:
+        Template("{% load portfolio_tags %}{% client_portfolio_panel client %}").render(
+            RequestContext(request, {"client": client_record}))
+    return len(queries)
+
+
+@pytest.mark.parametrize("history_rows", [3, 30])
+def test_it_renders_in_a_constant_number_of_queries(client, team_lead, owner, client_record,
+                                                    django_assert_num_queries, history_rows):
+    now = timezone.now()
+    for index in range(history_rows):
+        manager = ManagerFactory()
+        Assignment.objects.create(client=client_record, manager=manager, role=Assignment.Role.BACKUP,
+                                  started_at=now - timedelta(days=index + 2), ended_at=now - timedelta(days=1))
+        LifecycleTransition.objects.create(client=client_record, from_stage="potential", to_stage="development",
+                                           reason=f"step {index}", changed_by=manager)
+    membership = HouseholdMemberFactory(client=client_record)
+    for index in range(history_rows):
+        HouseholdMemberFactory(household=membership.household, client__manager=owner)
+    client_record.tags.add(TagFactory(name="vip"))
+    client.force_login(team_lead)
+    # 1 session, 2 user, 3 user's groups (roles), 4 the visible client with its RM, creator and merge
+    # target, 5 its tags, 6 assignments with managers and assigners, 7 lifecycle transitions with who,
+    # 8 household membership with household, 9 visible household members with clients and RMs,
+    # 10 combined AUM (one aggregate), 11 whether the user may edit the client; plus the portfolio
+    # panel's own queries, which the portfolios app keeps constant.
+    with django_assert_num_queries(11 + portfolio_panel_queries(client_record, team_lead)):
+        response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
+    assert response.status_code == 200
+    assert len(response.context["assignments"]) == history_rows + 1
+    assert len(response.context["household"]["members"]) == history_rows + 1

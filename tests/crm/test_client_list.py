@@ -1,0 +1,158 @@
+"""The client list: search, filters, sorting, pagination, and a query count that does not grow."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from crm import selectors
+from crm.models import Client
+from tests.factories import ClientFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response) -> list[str]:
+    return [client.legal_name for client in response.context["page"]]
+
+
+@pytest.fixture
+def book(owner):
+    """Three of the owner's clients with distinct contact data, tiers, stages and tags."""
+    vip = TagFactory(name="vip")
+    wang = ClientFactory(legal_name="Wang Fang", preferred_name="Fiona", id_type=Client.IdType.RESIDENT_ID,
+                         id_number="11010519491231002X", phone="+8613912345678", email="fang.wang@mail.example",
+                         aum_total=Decimal("8000000"), aum_tier=Client.AumTier.HNW, risk_level="C4",
+                         lifecycle_stage=Client.LifecycleStage.MATURITY, manager=owner)
+    wang.tags.add(vip)
+    li = ClientFactory(legal_name="李娜", phone="+8613700000001", email="li.na@mail.example",
+                       aum_total=Decimal("600000"), aum_tier=Client.AumTier.AFFLUENT,
+                       lifecycle_stage=Client.LifecycleStage.GROWTH, manager=owner)
+    chen = ClientFactory(legal_name="Chen Jie", aum_total=Decimal("1000"), risk_level="C2", manager=owner)
+    return {"wang": wang, "li": li, "chen": chen, "vip": vip}
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("wang", ["Wang Fang"]),                      # legal name, any case
+    ("Fiona", ["Wang Fang"]),                     # preferred name
+    ("李娜", ["李娜"]),
+    ("11010519491231002x", ["Wang Fang"]),        # ID number, lower-case check character
+    ("110105 1949 1231 002X", ["Wang Fang"]),     # ID number typed with spaces
+    ("１１０１０５１９４９１２３１００２Ｘ", ["Wang Fang"]),  # full-width characters from a Chinese IME
+    ("139 1234 5678", ["Wang Fang"]),             # phone without country code, with spaces
+    ("+86 139-1234-5678", ["Wang Fang"]),         # phone with country code and dashes
+    ("FANG.WANG@mail.example", ["Wang Fang"]),    # e-mail, any case
+    ("li.na@", ["李娜"]),                          # start of an e-mail
+    ("nobody", []),
+])
+def test_it_finds_clients_by_name_id_number_phone_or_email(client, owner, book, term, expected):
+    client.force_login(owner)
+    response = client.get(reverse("crm:client-list"), {"q": term})
+    assert response.status_code == 200
+    assert names(response) == expected
+
+
+@pytest.mark.parametrize("params,expected", [
+    ({"tier": "hnw"}, ["Wang Fang"]),
+    ({"tier": "affluent"}, ["李娜"]),
+    ({"risk": "C2"}, ["Chen Jie"]),
+    ({"risk": "none"}, ["李娜"]),                  # not assessed yet
+    ({"lifecycle": "growth"}, ["李娜"]),
+    ({"tier": "mass", "risk": "C2"}, ["Chen Jie"]),
+    ({"tier": "bogus"}, ["Chen Jie", "Wang Fang", "李娜"]),  # an unknown value filters nothing
+])
+def test_it_filters_by_segment(client, owner, book, params, expected):
+    client.force_login(owner)
+    response = client.get(reverse("crm:client-list"), params)
+    assert response.status_code == 200
+    assert names(response) == expected
+
+
+def test_it_filters_by_tag(client, owner, book):
+    book["li"].tags.add(TagFactory(name="family-office"), book["vip"])
+    client.force_login(owner)
+    response = client.get(reverse("crm:client-list"), {"tags": [book["vip"].pk]})
+    assert names(response) == ["Wang Fang", "李娜"]
+
+
+def test_it_filters_by_primary_rm_and_unassigned(client, team_lead, owner, teammate, book):
+    ClientFactory(legal_name="Teammate Client", manager=teammate)
+    ClientFactory(legal_name="Nobody's Client")
+    client.force_login(team_lead)
+    assert names(client.get(reverse("crm:client-list"), {"rm": teammate.pk})) == ["Teammate Client"]
+    assert names(client.get(reverse("crm:client-list"), {"rm": "none"})) == ["Nobody's Client"]
+
+
+def test_it_hides_merged_records_unless_asked(client, owner, book):
+    book["chen"].status = Client.Status.MERGED
+    book["chen"].save()
+    client.force_login(owner)
+    assert "Chen Jie" not in names(client.get(reverse("crm:client-list")))
+    assert names(client.get(reverse("crm:client-list"), {"status": "merged"})) == ["Chen Jie"]
+    assert "Chen Jie" in names(client.get(reverse("crm:client-list"), {"status": "all"}))
+
+
+@pytest.mark.parametrize("sort,expected", [
+    ("name", ["Chen Jie", "Wang Fang", "李娜"]),
+    ("-name", ["李娜", "Wang Fang", "Chen Jie"]),
+    ("-aum", ["Wang Fang", "李娜", "Chen Jie"]),
+    ("aum", ["Chen Jie", "李娜", "Wang Fang"]),
+    ("tier", ["Wang Fang", "李娜", "Chen Jie"]),        # HNW first
+    ("lifecycle", ["Chen Jie", "李娜", "Wang Fang"]),   # potential, growth, maturity
+    ("-lifecycle", ["Wang Fang", "李娜", "Chen Jie"]),
+    ("legal_name; DROP TABLE", ["Chen Jie", "Wang Fang", "李娜"]),  # not whitelisted: default order
+])
+def test_it_sorts_by_whitelisted_columns_only(client, owner, book, sort, expected):
+    client.force_login(owner)
+    response = client.get(reverse("crm:client-list"), {"sort": sort})
+    assert response.status_code == 200
+    assert names(response) == expected
+
+
+def test_it_sorts_by_rm_with_unassigned_last(team_lead, owner, teammate):
+    ClientFactory(legal_name="A unassigned")
+    ClientFactory(legal_name="B of Tom", manager=teammate)
+    ClientFactory(legal_name="C of Olivia", manager=owner)
+    clients = selectors.client_list_search(user=team_lead, params={"sort": "rm"})
+    assert [c.legal_name for c in clients] == ["C of Olivia", "B of Tom", "A unassigned"]
+
+
+def test_it_keeps_filters_in_the_sort_links(client, owner, book):
+    client.force_login(owner)
+    response = client.get(reverse("crm:client-list"), {"tier": "hnw", "sort": "aum", "page": "1"})
+    link = response.context["sort_links"]["aum"]
+    assert link["active"] and not link["descending"]
+    assert link["url"] == "?tier=hnw&sort=-aum"
+
+
+def test_it_pages_fifty_clients_at_a_time_without_counting_them_all(client, owner):
+    ClientFactory.create_batch(51, manager=owner)
+    client.force_login(owner)
+    first = client.get(reverse("crm:client-list"))
+    assert len(first.context["page"].object_list) == 50
+    assert first.context["page"].has_next
+    second = client.get(reverse("crm:client-list"), {"page": 2})
+    assert len(second.context["page"].object_list) == 1
+    assert not second.context["page"].has_next
+    assert client.get(reverse("crm:client-list"), {"page": "x"}).status_code == 200
+
+
+def test_it_shows_an_rm_only_their_own_clients(client, owner, outsider, book):
+    ClientFactory(legal_name="Outsider Client", manager=outsider)
+    client.force_login(outsider)
+    assert names(client.get(reverse("crm:client-list"))) == ["Outsider Client"]
+    assert names(client.get(reverse("crm:client-list"), {"q": "wang"})) == []
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_it_lists_clients_in_a_constant_number_of_queries(client, owner, django_assert_num_queries, count):
+    tag = TagFactory(name="vip")
+    for index in range(count):
+        ClientFactory(legal_name=f"Client {index:03d}", manager=owner).tags.add(tag)
+    client.force_login(owner)
+    # 1 session, 2 user, 3 user's groups (roles), 4 the page of clients (+1 row to know if there is a
+    # next page; primary RM joined), 5 their tags (one prefetch for the page), 6 the RM choices of the
+    # filter, 7 the tag choices of the filter, 8 the user's saved filters.
+    with django_assert_num_queries(8):
+        response = client.get(reverse("crm:client-list"), {"q": "client", "sort": "-aum"})
+    assert len(response.context["page"].object_list) == count
