@@ -224,7 +224,7 @@ def _drawdown_check(*, client: Client, aum: Decimal, on_date: date, now) -> None
     limit = DrawdownLimit.objects.filter(client=client).first()
     if limit is None:
         return
-    peak = selectors.valuation_peak(client_id=client.pk, on_date=on_date)
+    peak = cents(selectors.valuation_peak(client_id=client.pk, on_date=on_date))
     drawdown = (peak - aum) * HUNDRED / peak if peak > 0 else ZERO
     breached = drawdown >= limit.max_drawdown_pct and drawdown > 0
     if breached == limit.is_breached:
