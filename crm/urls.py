@@ -1,12 +1,19 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "crm"
 
 urlpatterns = [
     path("", views.client_list, name="client-list"),
     path("<int:pk>/", views.client_detail, name="client-detail"),
+    path("<int:pk>/merge/", import_views.client_merge, name="client-merge"),
+    path("imports/", import_views.import_list, name="import-list"),
+    path("imports/upload/", import_views.import_upload, name="import-upload"),
+    path("imports/<int:pk>/", import_views.import_detail, name="import-detail"),
+    path("imports/<int:pk>/mapping/", import_views.import_mapping, name="import-mapping"),
+    path("imports/<int:pk>/commit/", import_views.import_commit, name="import-commit"),
+    path("imports/<int:pk>/errors.csv", import_views.import_errors_download, name="import-errors"),
     # Client registry (issue 3, part A)
     path("new/", views.client_create, name="client-create"),
     path("export/", views.client_export, name="client-export"),

@@ -125,3 +125,27 @@ class HouseholdMemberFactory(factory.django.DjangoModelFactory):
     household = factory.SubFactory(HouseholdFactory)
     client = factory.SubFactory(ClientFactory)
     relationship = HouseholdMember.Relationship.SPOUSE
+
+
+def csv_bytes(rows: list[list], *, encoding: str = "utf-8-sig", delimiter: str = ",") -> bytes:
+    """An in-memory CSV file of ``rows`` (the first is the header row), for import tests."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    """An in-memory Excel workbook with ``rows`` on its first sheet, for import tests."""
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
