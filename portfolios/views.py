@@ -1,0 +1,309 @@
+"""Thin views of client assets: access through crm.selectors, reads through portfolios.selectors,
+changes through portfolios.services (and portfolios.imports for files).
+
+Every client-scoped page finds its client with ``client_get_visible`` (reading) or
+``client_get_editable`` (changing), so another RM's client is a 404 everywhere and
+compliance reads everything and changes nothing.
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm.roles import Role, has_role
+from crm.selectors import client_get_editable, client_get_visible, client_list_editable, client_list_visible
+
+from . import imports, selectors, services
+from .forms import (
+    DrawdownLimitForm,
+    GoalForm,
+    ImportCommitForm,
+    ImportUploadForm,
+    ProposalStatusForm,
+    RebalanceForm,
+    StopLossForm,
+)
+from .models import Alert, DrawdownLimit, Goal, Holding, RebalanceProposal, ValuationSnapshot
+
+# How far back the AUM chart goes.
+AUM_CHART_DAYS = 400
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _portfolio_url(client_id: int) -> str:
+    return reverse("portfolios:client-portfolio", args=[client_id])
+
+
+# --- Client portfolio page --------------------------------------------------------------
+
+
+def client_portfolio(request, pk: int):
+    client = client_get_visible(user=request.user, pk=pk)
+    can_edit = client_list_editable(user=request.user).filter(pk=client.pk).exists()
+    try:
+        summary = selectors.portfolio_summary(client=client)
+    except selectors.FxRateMissing as error:
+        # A currency held without a rate: say so rather than show wrong totals.
+        return render(request, "portfolios/client_portfolio.html",
+                      {"client": client, "fx_error": " ".join(error.messages), "can_edit": can_edit})
+    breaches = selectors.concentration_breaches(client=client, summary=summary)
+    since = timezone.localdate() - timedelta(days=AUM_CHART_DAYS)
+    snapshots = list(ValuationSnapshot.objects.filter(client=client, valuation_date__gte=since)
+                     .order_by("valuation_date").values_list("valuation_date", "aum"))
+    goals = [(goal, selectors.goal_progress(goal=goal)) for goal in client.goals.prefetch_related("linked_accounts")]
+    proposals = list(client.rebalance_proposals.order_by("-created_at")[:5])
+    drawdown = DrawdownLimit.objects.filter(client=client).first()
+    chart_data = {
+        "allocation": {
+            "labels": [row.label for row in summary.allocation_rows],
+            "actual": [row.actual for row in summary.allocation_rows],
+            "target": [row.target for row in summary.allocation_rows],
+            "outside": [row.outside_band for row in summary.allocation_rows],
+            "actualLabel": _("Actual %"), "targetLabel": _("Target %"),
+        },
+        "aum": {
+            "labels": [day.isoformat() for day, _aum in snapshots],
+            "values": [aum for _day, aum in snapshots],
+            "label": _("AUM (%(currency)s)") % {"currency": summary.base_currency},
+        },
+    }
+    return render(request, "portfolios/client_portfolio.html", {
+        "client": client, "summary": summary, "breaches": breaches, "goals": goals, "proposals": proposals,
+        "drawdown": drawdown, "chart_data": chart_data, "can_edit": can_edit,
+    })
+
+
+# --- Rebalancing ------------------------------------------------------------------------
+
+
+def rebalance(request, pk: int):
+    """Minimum trade size → preview of the buys and sells → saved proposal (nothing trades)."""
+    client = client_get_editable(user=request.user, pk=pk)
+    form = RebalanceForm(request.POST or None)
+    summary = selectors.portfolio_summary(client=client)
+    plan = None
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("action") == "save":
+            try:
+                proposal = services.rebalance_proposal_create(
+                    client=client, created_by=request.user, minimum_trade=form.cleaned_data["minimum_trade"],
+                    notes=form.cleaned_data["notes"])
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Rebalance proposal saved."))
+                return redirect("portfolios:proposal-detail", pk=proposal.pk)
+        plan = selectors.rebalance_plan(client=client, minimum_trade=form.cleaned_data["minimum_trade"],
+                                        summary=summary)
+    return render(request, "portfolios/rebalance.html",
+                  {"client": client, "summary": summary, "form": form, "plan": plan})
+
+
+def _proposal_get(*, user, pk: int, editable: bool) -> RebalanceProposal:
+    clients = client_list_editable(user=user) if editable else client_list_visible(user=user)
+    return get_object_or_404(
+        RebalanceProposal.objects.filter(client__in=clients).select_related("client", "allocation", "created_by"),
+        pk=pk)
+
+
+def proposal_detail(request, pk: int):
+    proposal = _proposal_get(user=request.user, pk=pk, editable=False)
+    can_edit = client_list_editable(user=request.user).filter(pk=proposal.client_id).exists()
+    next_statuses = sorted(services.PROPOSAL_TRANSITIONS.get(proposal.status, ())) if can_edit else []
+    return render(request, "portfolios/proposal_detail.html", {
+        "proposal": proposal, "client": proposal.client, "trades": list(proposal.trades.all()),
+        "status_form": ProposalStatusForm(
+            next_statuses=next_statuses, action=reverse("portfolios:proposal-status", args=[proposal.pk]),
+        ) if next_statuses else None,
+    })
+
+
+@require_POST
+def proposal_status(request, pk: int):
+    proposal = _proposal_get(user=request.user, pk=pk, editable=True)
+    form = ProposalStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rebalance_proposal_status_set(proposal=proposal, status=form.cleaned_data["status"],
+                                                   user=request.user)
+            messages.success(request, _("Proposal marked %(status)s.") % {"status": proposal.get_status_display()})
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, _("Unknown status."))
+    return redirect("portfolios:proposal-detail", pk=proposal.pk)
+
+
+# --- Goals and limits -------------------------------------------------------------------
+
+
+def goal_create(request, pk: int):
+    client = client_get_editable(user=request.user, pk=pk)
+    form = GoalForm(request.POST or None, instance=Goal(client=client), client=client)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "linked_accounts"}
+        try:
+            services.goal_create(client=client, linked_accounts=form.cleaned_data["linked_accounts"], **fields)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Goal saved."))
+            return redirect(_portfolio_url(client.pk))
+    return _form_page(request, client=client, form=form, title=_("New goal"))
+
+
+def goal_edit(request, pk: int):
+    goal = get_object_or_404(Goal.objects.filter(client__in=client_list_editable(user=request.user)), pk=pk)
+    form = GoalForm(request.POST or None, instance=goal, client=goal.client)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name != "linked_accounts"}
+        try:
+            services.goal_update(goal=goal, linked_accounts=form.cleaned_data["linked_accounts"], **fields)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Goal saved."))
+            return redirect(_portfolio_url(goal.client_id))
+    return _form_page(request, client=goal.client, form=form, title=_("Edit goal: %(name)s") % {"name": goal.name})
+
+
+def holding_stop_loss(request, pk: int):
+    holding = get_object_or_404(
+        Holding.objects.filter(account__client__in=client_list_editable(user=request.user))
+        .select_related("instrument", "account__client", "account__institution"),
+        pk=pk)
+    form = StopLossForm(request.POST or None, instance=holding)
+    if request.method == "POST" and form.is_valid():
+        _stop_loss_set(holding=holding, price=form.cleaned_data["stop_loss_price"],
+                       pct=form.cleaned_data["stop_loss_pct"])
+        _revalue_now(request, client_id=holding.account.client_id)
+        messages.success(request, _("Stop-loss saved."))
+        return redirect(_portfolio_url(holding.account.client_id))
+    return _form_page(request, client=holding.account.client, form=form,
+                      title=_("Stop-loss: %(holding)s") % {"holding": f"{holding.instrument} · {holding.account}"})
+
+
+def drawdown_edit(request, pk: int):
+    client = client_get_editable(user=request.user, pk=pk)
+    limit = DrawdownLimit.objects.filter(client=client).first() or DrawdownLimit(client=client)
+    form = DrawdownLimitForm(request.POST or None, instance=limit)
+    if request.method == "POST" and form.is_valid():
+        _drawdown_limit_set(limit=limit, max_drawdown_pct=form.cleaned_data["max_drawdown_pct"])
+        _revalue_now(request, client_id=client.pk)
+        messages.success(request, _("Drawdown limit saved."))
+        return redirect(_portfolio_url(client.pk))
+    return _form_page(request, client=client, form=form, title=_("Maximum drawdown"))
+
+
+def _form_page(request, *, client, form, title):
+    return render(request, "portfolios/form_page.html", {"client": client, "form": form, "title": title})
+
+
+# Writes the domain layer does not offer yet: a limit is two fields, checked by full_clean.
+def _stop_loss_set(*, holding: Holding, price, pct) -> None:
+    holding.stop_loss_price, holding.stop_loss_pct = price, pct
+    holding.full_clean()
+    holding.save(update_fields=["stop_loss_price", "stop_loss_pct"])
+
+
+def _drawdown_limit_set(*, limit: DrawdownLimit, max_drawdown_pct) -> None:
+    limit.max_drawdown_pct = max_drawdown_pct
+    limit.full_clean()
+    limit.save()
+
+
+def _revalue_now(request, *, client_id: int) -> None:
+    """A new limit already crossed raises its alert now rather than at the next price."""
+    try:
+        with transaction.atomic():
+            services.valuation_refresh(client_id=client_id, valuation_date=timezone.localdate())
+    except ValidationError as error:
+        messages.warning(request, " ".join(error.messages))
+
+
+# --- Alerts -----------------------------------------------------------------------------
+
+
+@require_POST
+def alert_acknowledge(request, pk: int):
+    alert = get_object_or_404(Alert.objects.filter(client__in=client_list_editable(user=request.user)), pk=pk)
+    services.alert_acknowledge(alert=alert, user=request.user)
+    messages.success(request, _("Alert acknowledged."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = _portfolio_url(alert.client_id)
+    return redirect(target)
+
+
+# --- Imports ----------------------------------------------------------------------------
+
+
+def _require_importer(user) -> None:
+    """Only staff who change client assets import them; for anyone else the page does not exist."""
+    if not has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD, Role.ADMINISTRATOR):
+        raise Http404
+
+
+def import_positions(request):
+    return _import_page(request, kind=imports.POSITIONS)
+
+
+def import_prices(request):
+    return _import_page(request, kind=imports.PRICES)
+
+
+def _import_page(request, *, kind: str):
+    """Upload → dry-run report → commit. Between the two, the file's rows wait in the session
+    under their checksum, and the commit form must name that checksum."""
+    _require_importer(request.user)
+    session_key = f"portfolios_import_{kind}"
+    upload_form, commit_form, report = ImportUploadForm(), None, None
+    if request.method == "POST" and "checksum" in request.POST:
+        staged = request.session.get(session_key)
+        form = ImportCommitForm(request.POST)
+        if not staged or not form.is_valid() or form.cleaned_data["checksum"] != staged["checksum"]:
+            messages.error(request, _("That file is no longer waiting to be imported; upload it again."))
+            return redirect(request.path)
+        report = imports.import_commit(kind=kind, table=imports.Table.from_session(staged), user=request.user)
+        if report.committed:
+            del request.session[session_key]
+            messages.success(request, _("Imported %(file)s: %(new)s new, %(updated)s updated, %(same)s unchanged.") % {
+                "file": report.file_name, "new": report.new_count, "updated": report.update_count,
+                "same": report.unchanged_count})
+            for warning in report.warnings:
+                messages.warning(request, warning)
+    elif request.method == "POST":
+        upload_form = ImportUploadForm(request.POST, request.FILES)
+        if upload_form.is_valid():
+            upload = upload_form.cleaned_data["file"]
+            try:
+                table = imports.table_read(content=upload.read(), file_name=upload.name)
+                report = imports.import_check(kind=kind, table=table, user=request.user)
+            except imports.ImportFileError as error:
+                upload_form.add_error("file", error)
+            else:
+                request.session[session_key] = table.as_session()
+                if report.ok:
+                    commit_form = ImportCommitForm(initial={"checksum": table.checksum})
+                upload_form = ImportUploadForm()
+    return render(request, "portfolios/import.html", {
+        "kind": kind, "upload_form": upload_form, "commit_form": commit_form, "report": report,
+    })

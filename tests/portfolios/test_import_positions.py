@@ -1,0 +1,282 @@
+"""Positions import: dry run, per-row errors, bad files, commit, idempotent re-import, access."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import Workbook
+
+from portfolios import imports
+from portfolios.models import Account, Holding, Instrument, ValuationSnapshot
+from tests.factories import ClientFactory
+
+from .factories import TODAY, AccountFactory, FxRateFactory, HoldingFactory, InstrumentFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["client ID number", "account number", "institution", "account kind", "instrument code", "name",
+          "asset class", "region", "industry", "issuer", "currency", "liquidity tier", "risk rating", "quantity",
+          "cost", "market value", "valuation date"]
+
+
+def csv_bytes(rows, header=HEADER, encoding="utf-8-sig") -> bytes:
+    lines = [",".join(header)] + [",".join(str(cell) for cell in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode(encoding)
+
+
+def position(client, **overrides) -> list:
+    row = {
+        "client ID number": client.id_number, "account number": "SEC-001", "institution": "ICBC",
+        "account kind": "brokerage", "instrument code": "600519", "name": "Kweichow Moutai",
+        "asset class": "equity", "region": "China", "industry": "Consumer", "issuer": "Moutai",
+        "currency": "CNY", "liquidity tier": "same_day", "risk rating": "R4", "quantity": "100",
+        "cost": "150000", "market value": "168000.50", "valuation date": TODAY.isoformat(),
+    }
+    row.update(overrides)
+    return [row[column] for column in HEADER]
+
+
+def table(rows, **kwargs):
+    return imports.table_read(content=csv_bytes(rows, **kwargs), file_name="positions.csv")
+
+
+def test_it_dry_runs_without_changing_anything(owner, client_record):
+    report = imports.positions_import_check(table=table([position(client_record)]), user=owner)
+
+    assert report.ok
+    assert [(c.row, c.action) for c in report.changes] == [(2, "new")]
+    assert "opens account SEC-001 at ICBC" in report.changes[0].detail
+    assert not Holding.objects.exists()
+    assert not Instrument.objects.filter(code="600519").exists()
+
+
+def test_it_commits_opens_the_account_and_revalues_the_client(owner, client_record):
+    report = imports.positions_import_commit(table=table([position(client_record)]), user=owner)
+
+    assert report.committed and report.refreshed_client_count == 1
+    holding = Holding.objects.get()
+    assert holding.account.client == client_record
+    assert holding.account.kind == Account.Kind.BROKERAGE
+    assert holding.account.institution.name == "ICBC"
+    assert (holding.quantity, holding.cost, holding.market_value) == (
+        Decimal("100"), Decimal("150000.00"), Decimal("168000.50"))
+    assert holding.instrument.asset_class == "equity" and holding.instrument.risk_rating == "R4"
+    snapshot = ValuationSnapshot.objects.get(client=client_record)
+    assert (snapshot.valuation_date, snapshot.aum) == (TODAY, Decimal("168000.50"))
+    client_record.refresh_from_db()
+    assert client_record.aum_total == Decimal("168000.50")
+
+
+def test_it_changes_nothing_when_the_same_file_is_imported_again(owner, client_record):
+    rows = [position(client_record), position(client_record, **{"instrument code": "019547", "name": "CGB 2032",
+                                                              "asset class": "fixed_income", "market value": "5000"})]
+    imports.positions_import_commit(table=table(rows), user=owner)
+    history = Holding.history.count()
+    snapshot = ValuationSnapshot.objects.get()
+
+    again = imports.positions_import_commit(table=table(rows), user=owner)
+
+    assert again.committed
+    assert [c.action for c in again.changes] == ["unchanged", "unchanged"]
+    assert again.refreshed_client_count == 0
+    assert Holding.history.count() == history
+    assert Holding.objects.count() == 2 and Account.objects.count() == 1
+    assert ValuationSnapshot.objects.get().pk == snapshot.pk
+
+
+def test_it_updates_a_changed_position_and_reports_the_difference(owner, client_record):
+    imports.positions_import_commit(table=table([position(client_record)]), user=owner)
+
+    report = imports.positions_import_check(table=table([position(client_record, quantity="120")]), user=owner)
+
+    assert [c.action for c in report.changes] == ["update"]
+    assert "quantity: 100 → 120" in report.changes[0].detail
+
+
+def test_it_reports_every_bad_row_and_imports_nothing(owner, client_record, outsider):
+    others = ClientFactory(manager=outsider)
+    AccountFactory(client=others, account_number="THEIRS", institution__name="ICBC")
+    rows = [
+        position(client_record),                                               # row 2: fine
+        position(others, **{"account number": "X1"}),                         # row 3: another RM's client
+        position(client_record, **{"client ID number": "NOSUCHID"}),           # row 4: no such client
+        position(client_record, quantity="-5", **{"instrument code": "A1"}),   # row 5
+        position(client_record, **{"market value": "12.3x", "instrument code": "A2"}),  # row 6
+        position(client_record, **{"valuation date": "31/13/2026", "instrument code": "A3"}),  # row 7
+        position(client_record, currency="USD", **{"instrument code": "A4"}),  # row 8: no USD rate
+        position(client_record, **{"account number": "THEIRS", "instrument code": "A5"}),  # row 9
+        position(client_record, **{"asset class": "tulips", "instrument code": "A6"}),  # row 10
+        position(client_record),                                               # row 11: duplicate of row 2
+    ]
+
+    report = imports.positions_import_commit(table=table(rows), user=owner)
+
+    assert not report.committed
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (3, "client ID number", "Unknown client."),
+        (4, "client ID number", "Unknown client."),
+        (5, "quantity", "Cannot be negative."),
+        (6, "market value", "“12.3x” is not a number."),
+        (7, "valuation date", "“31/13/2026” is not a date; use YYYY-MM-DD."),
+        (8, "currency", f"Unknown currency USD: no exchange rate to CNY on or before {TODAY.isoformat()}."),
+        (9, "account number", "Unknown account."),
+        (10, "asset class", "Unknown asset class “tulips”."),
+        (11, "instrument code", "The same position as row 2."),
+    ]
+    assert not Holding.objects.exists()
+    assert not Account.objects.filter(client=client_record).exists()
+
+
+def test_it_accepts_foreign_currency_with_a_rate(owner, client_record):
+    FxRateFactory(currency="USD", rate=Decimal("7.10"))
+    rows = [position(client_record, currency="USD", **{"market value": "1000"})]
+
+    imports.positions_import_commit(table=table(rows), user=owner)
+
+    assert ValuationSnapshot.objects.get().aum == Decimal("7100.00")
+
+
+def test_it_finds_the_client_by_id_and_an_existing_account(owner, client_record):
+    account = AccountFactory(client=client_record, account_number="DEP-9", institution__name="CMB")
+    instrument = InstrumentFactory(code="CASH-CNY", asset_class="cash")
+    header = ["client id", "account number", "instrument code", "currency", "quantity", "market value",
+              "valuation date"]
+    rows = [[client_record.pk, "DEP-9", "CASH-CNY", "CNY", "50000", "50000", TODAY.isoformat()]]
+
+    report = imports.positions_import_commit(table=table(rows, header=header), user=owner)
+
+    assert report.committed
+    holding = Holding.objects.get()
+    assert (holding.account, holding.instrument, holding.cost) == (account, instrument, Decimal("50000.00"))
+
+
+def test_it_reads_chinese_headers_in_gb18030(owner, client_record):
+    header = ["证件号码", "账号", "开户机构", "产品代码", "产品名称", "资产类别", "币种", "数量", "成本", "市值", "估值日期"]
+    rows = [[client_record.id_number, "6222-01", "招商银行", "DEP1", "定期存款", "存款", "人民币", "1", "300000",
+             "300000", "2026年11月20日"]]
+
+    report = imports.positions_import_commit(table=table(rows, header=header, encoding="gb18030"), user=owner)
+
+    assert report.committed, report.errors
+    holding = Holding.objects.get()
+    assert holding.instrument.asset_class == "cash" and holding.account.kind == Account.Kind.DEPOSIT
+    assert holding.account.institution.name == "招商银行"
+
+
+def test_it_reads_xlsx(owner, client_record):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    row = position(client_record)
+    row[HEADER.index("quantity")] = 100
+    row[HEADER.index("market value")] = 168000.5
+    row[HEADER.index("valuation date")] = TODAY
+    sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    parsed = imports.table_read(content=buffer.getvalue(), file_name="positions.xlsx")
+    report = imports.positions_import_commit(table=parsed, user=owner)
+
+    assert report.committed, report.errors
+    assert Holding.objects.get().market_value == Decimal("168000.50")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "This is not a CSV or XLSX file."),
+    (b"PK\x03\x04 not really a zip", "This is not a CSV or XLSX file."),
+    (b"code,price\n\xff\xfe\xff,1\n", "The file's text encoding is not recognised; save it as UTF-8 or GB18030 CSV."),
+    (b"", "The file is empty."),
+    (b"instrument code,quantity\n", "The file has a header row but no data rows."),
+])
+def test_it_refuses_a_file_it_cannot_read(content, message):
+    with pytest.raises(imports.ImportFileError) as error:
+        imports.table_read(content=content, file_name="positions.csv")
+    assert error.value.messages == [message]
+
+
+def test_it_refuses_a_file_without_the_required_columns(owner):
+    parsed = imports.table_read(content=b"instrument code,quantity\nA,1\n", file_name="positions.csv")
+
+    with pytest.raises(imports.ImportFileError) as error:
+        imports.positions_import_check(table=parsed, user=owner)
+    assert error.value.messages == [
+        "Required columns are missing: client ID number, account number, currency, market value, valuation date."]
+
+
+def test_it_refuses_a_file_above_the_size_limit(settings):
+    settings.IMPORT_MAX_BYTES = 10
+
+    with pytest.raises(imports.ImportFileError) as error:
+        imports.table_read(content=b"x" * 11, file_name="positions.csv")
+    assert error.value.code == "too_large"
+
+
+# --- Through the page -------------------------------------------------------------------
+
+
+def upload(client, content: bytes, name="positions.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(reverse("portfolios:import-positions"), {"file": SimpleUploadedFile(name, content)})
+
+
+def test_it_shows_the_dry_run_then_commits_the_checked_file(client, owner, client_record):
+    client.force_login(owner)
+
+    response = upload(client, csv_bytes([position(client_record)]))
+
+    assert response.status_code == 200
+    assert response.context["report"].new_count == 1
+    assert not Holding.objects.exists()
+    checksum = response.context["commit_form"].initial["checksum"]
+
+    response = client.post(reverse("portfolios:import-positions"), {"checksum": checksum}, follow=True)
+
+    assert response.status_code == 200
+    assert response.context["report"].committed
+    assert Holding.objects.count() == 1
+
+
+def test_it_commits_nothing_for_another_checksum(client, owner, client_record):
+    client.force_login(owner)
+    upload(client, csv_bytes([position(client_record)]))
+
+    response = client.post(reverse("portfolios:import-positions"), {"checksum": "0" * 64})
+
+    assert response.status_code == 302
+    assert not Holding.objects.exists()
+
+
+def test_it_offers_no_commit_when_a_row_has_an_error(client, owner, client_record):
+    client.force_login(owner)
+
+    response = upload(client, csv_bytes([position(client_record, quantity="lots")]))
+
+    assert response.context["commit_form"] is None
+    assert "“lots” is not a number." in response.content.decode()
+
+
+def test_it_shows_a_bad_file_on_the_form(client, owner):
+    client.force_login(owner)
+
+    response = upload(client, b"\x00\x01\x02", name="positions.csv")
+
+    assert response.status_code == 200
+    assert response.context["upload_form"].errors["file"] == ["This is not a CSV or XLSX file."]
+
+
+def test_it_does_not_exist_for_compliance(client, compliance):
+    client.force_login(compliance)
+
+    assert client.get(reverse("portfolios:import-positions")).status_code == 404
+    assert upload(client, b"a,b\n1,2\n").status_code == 404
+
+
+def test_it_keeps_a_holding_the_file_does_not_mention(owner, client_record):
+    kept = HoldingFactory(account__client=client_record)
+
+    imports.positions_import_commit(table=table([position(client_record)]), user=owner)
+
+    assert Holding.objects.filter(pk=kept.pk).exists()
