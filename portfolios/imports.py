@@ -11,25 +11,22 @@ A positions row may only name a client the importing user can edit; any other cl
 "unknown", whether or not it exists.
 """
 
-import csv
-import hashlib
-import io
 import re
 import unicodedata
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm import imports as crm_imports
+from crm import normalisers
 from crm.models import Client
 from crm.selectors import client_list_editable
 from risk.choices import ProductRiskRating
@@ -39,7 +36,6 @@ from .models import Account, AssetClass, Holding, Institution, Instrument, Instr
 
 POSITIONS, PRICES = "positions", "prices"
 
-CENT = Decimal("0.01")
 QUANTITY_PLACES = Decimal("0.000001")
 # The largest values the columns hold (max_digits 20/24 with 2/6 decimals).
 MONEY_MAX = Decimal("1e18")
@@ -151,17 +147,6 @@ ACCOUNT_KIND_FOR_CLASS = {
 }
 
 
-def _choice_lookup(choices, aliases: dict) -> dict[str, str]:
-    """Every spelling that names a choice: its value, its English label, the aliases."""
-    lookup = {header_normalise(k): v for k, v in aliases.items()}
-    for value, label in choices.choices:
-        lookup[header_normalise(value)] = value
-        for language in ("en", "zh-hans"):
-            with translation.override(language):
-                lookup[header_normalise(str(label))] = value
-    return lookup
-
-
 # --- Reading the file -------------------------------------------------------------------
 
 
@@ -170,99 +155,36 @@ class Table:
     file_name: str
     checksum: str
     headers: list[str]
-    rows: list[list[str]]
+    rows: list[tuple[int, list[str]]]  # (the spreadsheet's row number, cells as text)
 
     def as_session(self) -> dict:
         return {"file_name": self.file_name, "checksum": self.checksum, "headers": self.headers, "rows": self.rows}
 
     @classmethod
     def from_session(cls, data: dict) -> "Table":
-        return cls(data["file_name"], data["checksum"], data["headers"], data["rows"])
-
-
-def _cell_text(value) -> str:
-    """A cell as text that reads back to the same value (dates ISO, numbers without float noise)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value) if not value.is_integer() else str(int(value))
-    return str(value)
-
-
-def checksum_of(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
+        return cls(data["file_name"], data["checksum"], data["headers"], [tuple(row) for row in data["rows"]])
 
 
 def table_read(*, content: bytes, file_name: str) -> Table:
-    """The header row and data rows of a CSV (UTF-8, with or without BOM, or GB18030) or XLSX file.
+    """The header and data rows of a CSV (UTF-8 with or without BOM, or GB18030) or XLSX file,
+    read as the client import reads its files.
 
     Raises ``ImportFileError`` for a file too large, not a spreadsheet, in an unknown encoding,
     or without data rows.
     """
-    limit = settings.IMPORT_MAX_BYTES
-    if len(content) > limit:
-        raise ImportFileError(
-            _("The file is %(size)s MB; the limit is %(limit)s MB.")
-            % {"size": round(len(content) / 1048576, 1), "limit": round(limit / 1048576, 1)},
-            code="too_large",
-        )
-    if content.startswith(b"PK\x03\x04"):
-        rows = _xlsx_rows(content)
-    elif content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(
-            _("Old Excel (.xls) files cannot be read; save the file as .xlsx or CSV."), code="not_spreadsheet")
-    else:
-        rows = _csv_rows(content)
-    rows = [row for row in rows if any(_cell_text(c).strip() for c in row)]
-    if not rows:
-        raise ImportFileError(_("The file is empty."), code="empty")
-    if len(rows) < 2:
-        raise ImportFileError(_("The file has a header row but no data rows."), code="empty")
-    # Cells are kept as text, so that the rows kept between the dry run and the commit read the same.
-    return Table(file_name=file_name, checksum=checksum_of(content), headers=[_cell_text(c).strip() for c in rows[0]],
-                 rows=[[_cell_text(c) for c in row] for row in rows[1:]])
-
-
-def _csv_rows(content: bytes) -> list[list]:
-    if b"\x00" in content:
-        raise ImportFileError(_("This is not a CSV or XLSX file."), code="not_spreadsheet")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError(
-            _("The file's text encoding is not recognised; save it as UTF-8 or GB18030 CSV."), code="encoding")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return list(csv.reader(io.StringIO(text), dialect))
-    except csv.Error as error:
-        raise ImportFileError(_("The CSV file cannot be read: %(error)s") % {"error": error},
-                              code="not_spreadsheet") from error
+        read = crm_imports.import_file_read(data=content)
+    except ValidationError as error:
+        if error.code == "no_rows":
+            raise ImportFileError(_("The file has a header row but no data rows."), code="empty") from error
+        raise ImportFileError(" ".join(error.messages), code=error.code) from error
+    # Cells are kept as text, so the rows kept between the dry run and the commit read the same.
+    return Table(file_name=file_name, checksum=crm_imports.file_checksum(content), headers=read["headers"],
+                 rows=[(number, [_cell_text(c) for c in cells]) for number, cells in read["rows"]])
 
 
-def _xlsx_rows(content: bytes) -> list[list]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportFileError(_("This is not a CSV or XLSX file."), code="not_spreadsheet") from error
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+def _cell_text(value) -> str:
+    return "" if value is None else str(value)
 
 
 def columns_map(headers: list[str], columns: tuple[Column, ...]) -> dict[str, int]:
@@ -295,62 +217,69 @@ class CellError(Exception):
 
 
 def _text(value) -> str:
-    return unicodedata.normalize("NFKC", _cell_text(value)).strip()
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def _not_negative(number: Decimal, maximum: Decimal) -> Decimal:
+    if number < 0:
+        raise CellError(_("Cannot be negative."))
+    if number >= maximum:
+        raise CellError(_("The number is too large."))
+    return number
+
+
+def _money(value) -> Decimal:
+    try:
+        amount = normalisers.money_normalise(value)
+    except ValidationError as error:
+        raise CellError(" ".join(error.messages)) from None
+    if amount is None:
+        raise CellError(_("A number is required."))
+    return _not_negative(amount, MONEY_MAX)
 
 
 def _decimal(value, *, places: Decimal, maximum: Decimal) -> Decimal:
-    text = _text(value).replace(",", "").replace(" ", "").lstrip("¥$")
+    """A quantity or price: more decimals than money, no currency units."""
+    text = _text(value).replace(",", "").replace(" ", "")
     if not text:
         raise CellError(_("A number is required."))
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise CellError(_("“%(value)s” is not a number.") % {"value": _text(value)}) from None
-    if not number.is_finite():
+        number = None
+    if number is None or not number.is_finite():
         raise CellError(_("“%(value)s” is not a number.") % {"value": _text(value)})
-    if number < 0:
-        raise CellError(_("Cannot be negative."))
-    if number >= maximum:
-        raise CellError(_("The number is too large."))
-    return number.quantize(places, rounding=ROUND_HALF_UP)
-
-
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日", "%d/%m/%Y")
+    return _not_negative(number.quantize(places, rounding=ROUND_HALF_UP), maximum)
 
 
 def _date(value) -> date:
-    text = _text(value)
-    if "T" in text:
-        text = text.split("T", 1)[0]
-    elif " " in text:
-        text = text.split(" ", 1)[0]
-    for fmt in _DATE_FORMATS:
-        try:
-            parsed = datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if parsed > timezone.localdate():
-            raise CellError(_("The date %(date)s is in the future.") % {"date": parsed.isoformat()})
-        return parsed
-    if not text:
+    try:
+        parsed = normalisers.date_normalise(value)
+    except ValidationError as error:
+        raise CellError(" ".join(error.messages)) from None
+    if parsed is None:
         raise CellError(_("A date is required."))
-    raise CellError(_("“%(value)s” is not a date; use YYYY-MM-DD.") % {"value": text})
+    if parsed > timezone.localdate():
+        raise CellError(_("The date %(date)s is in the future.") % {"date": parsed.isoformat()})
+    return parsed
+
+
+CURRENCY_ALIASES = {"RMB": "CNY", "人民币": "CNY", "美元": "USD", "港币": "HKD", "港元": "HKD", "欧元": "EUR"}
 
 
 def _currency(value) -> str:
     code = _text(value).upper()
-    aliases = {"RMB": "CNY", "人民币": "CNY", "美元": "USD", "港币": "HKD", "港元": "HKD", "欧元": "EUR"}
-    code = aliases.get(code, code)
+    code = CURRENCY_ALIASES.get(code, code)
     if not re.fullmatch(r"[A-Z]{3}", code):
         raise CellError(_("“%(value)s” is not a currency code.") % {"value": _text(value)})
     return code
 
 
-def _choice(value, lookup: dict[str, str], *, what: str) -> str:
-    text = header_normalise(_text(value))
-    if text not in lookup:
-        raise CellError(_("Unknown %(what)s “%(value)s”.") % {"what": what, "value": _text(value)})
-    return lookup[text]
+def _choice(value, choices, aliases: dict) -> str:
+    try:
+        return normalisers.choice_normalise(value, choices=choices, aliases=aliases)
+    except ValidationError as error:
+        raise CellError(" ".join(error.messages)) from None
 
 
 # --- Report -----------------------------------------------------------------------------
@@ -461,8 +390,8 @@ def _positions_parse(table: Table, *, user) -> tuple[ImportReport, list[_Positio
         return row[index] if index is not None and index < len(row) else None
 
     # Everything rows refer to, fetched once for the whole file.
-    id_numbers = {re.sub(r"[\s-]", "", _text(cell(r, "client_id_number"))).upper() for r in table.rows} - {""}
-    client_pks = {int(t) for t in (_text(cell(r, "client_id")) for r in table.rows) if t.isdigit()}
+    id_numbers = {re.sub(r"[\s-]", "", _text(cell(r, "client_id_number"))).upper() for _n, r in table.rows} - {""}
+    client_pks = {int(t) for t in (_text(cell(r, "client_id")) for _n, r in table.rows) if t.isdigit()}
     editable = client_list_editable(user=user).exclude(status=Client.Status.MERGED)
     clients = list(editable.filter(Q(id_number__in=id_numbers) | Q(pk__in=client_pks))) if (
         id_numbers or client_pks) else []
@@ -470,21 +399,17 @@ def _positions_parse(table: Table, *, user) -> tuple[ImportReport, list[_Positio
     by_id_number: dict[str, list[Client]] = defaultdict(list)
     for c in clients:
         by_id_number[c.id_number.upper()].append(c)
-    numbers = {_text(cell(r, "account_number")) for r in table.rows} - {""}
+    numbers = {_text(cell(r, "account_number")) for _n, r in table.rows} - {""}
     accounts: dict[str, list[Account]] = defaultdict(list)
     for account in Account.objects.filter(account_number__in=numbers).select_related("institution"):
         accounts[account.account_number].append(account)
-    codes = {_text(cell(r, "instrument_code")).upper() for r in table.rows} - {""}
+    codes = {_text(cell(r, "instrument_code")).upper() for _n, r in table.rows} - {""}
     instruments = {i.code.upper(): i for i in Instrument.objects.filter(code__in=codes)}
-    asset_classes = _choice_lookup(AssetClass, ASSET_CLASS_ALIASES)
-    kinds = _choice_lookup(Account.Kind, ACCOUNT_KIND_ALIASES)
-    tiers = _choice_lookup(LiquidityTier, LIQUIDITY_ALIASES)
-    ratings = {r.lower(): r for r in ProductRiskRating.values}
     fx_ok = _FxCheck()
     parsed: list[_PositionRow] = []
     seen: dict[tuple, int] = {}
 
-    for number, row in enumerate(table.rows, start=2):
+    for number, row in table.rows:
         errors: list[RowError] = []
 
         def read(key, reader, *, optional=False):
@@ -516,8 +441,8 @@ def _positions_parse(table: Table, *, user) -> tuple[ImportReport, list[_Positio
             errors.append(RowError(number, labels["client_id_number"], _("The client is missing.")))
 
         quantity = read("quantity", lambda v: _decimal(v, places=QUANTITY_PLACES, maximum=QUANTITY_MAX))
-        market_value = read("market_value", lambda v: _decimal(v, places=CENT, maximum=MONEY_MAX))
-        cost = read("cost", lambda v: _decimal(v, places=CENT, maximum=MONEY_MAX), optional=True)
+        market_value = read("market_value", _money)
+        cost = read("cost", _money, optional=True)
         valuation_date = read("valuation_date", _date)
         currency = read("currency", _currency)
         if currency and valuation_date and not fx_ok(currency, valuation_date):
@@ -534,14 +459,14 @@ def _positions_parse(table: Table, *, user) -> tuple[ImportReport, list[_Positio
             if not name:
                 errors.append(RowError(number, labels["name"],
                                        _("Unknown instrument %(code)s: give its name to add it.") % {"code": code}))
-            asset_class = read("asset_class", lambda v: _choice(v, asset_classes, what=_("asset class")))
+            asset_class = read("asset_class", lambda v: _choice(v, AssetClass, ASSET_CLASS_ALIASES))
             instrument_fields = {
                 "code": code, "name": name[:200], "asset_class": asset_class,
                 "region": _text(cell(row, "region"))[:60], "industry": _text(cell(row, "industry"))[:80],
                 "issuer": _text(cell(row, "issuer"))[:200], "currency": currency or selectors.base_currency(),
-                "liquidity_tier": read("liquidity_tier", lambda v: _choice(v, tiers, what=_("liquidity tier")),
+                "liquidity_tier": read("liquidity_tier", lambda v: _choice(v, LiquidityTier, LIQUIDITY_ALIASES),
                                        optional=True) or LiquidityTier.SAME_DAY,
-                "risk_rating": read("risk_rating", lambda v: _choice(v, ratings, what=_("risk rating")),
+                "risk_rating": read("risk_rating", lambda v: _choice(v, ProductRiskRating, {}),
                                     optional=True) or "",
             }
 
@@ -568,7 +493,7 @@ def _positions_parse(table: Table, *, user) -> tuple[ImportReport, list[_Positio
                                        if not institution_name else _("Unknown account.")))
             else:
                 asset_class = instrument.asset_class if instrument else instrument_fields.get("asset_class")
-                account_kind = read("account_kind", lambda v: _choice(v, kinds, what=_("account kind")),
+                account_kind = read("account_kind", lambda v: _choice(v, Account.Kind, ACCOUNT_KIND_ALIASES),
                                     optional=True) or ACCOUNT_KIND_FOR_CLASS.get(asset_class, Account.Kind.OTHER)
 
         key = (client.pk if client else None, account_number.casefold(), institution_name.casefold(), code)
@@ -731,12 +656,12 @@ def _prices_parse(table: Table) -> tuple[ImportReport, list[_PriceRow]]:
         index = found[key]
         return row[index] if index < len(row) else None
 
-    codes = {_text(cell(r, "instrument_code")).upper() for r in table.rows} - {""}
+    codes = {_text(cell(r, "instrument_code")).upper() for _n, r in table.rows} - {""}
     instruments = {i.code.upper(): i for i in Instrument.objects.filter(code__in=codes)}
     fx_ok = _FxCheck()
     parsed: list[_PriceRow] = []
     seen: dict[tuple, int] = {}
-    for number, row in enumerate(table.rows, start=2):
+    for number, row in table.rows:
         errors: list[RowError] = []
 
         def read(key, reader):
