@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from risk.choices import RiskLevel
 
-from . import selectors, services
+from . import normalisers, selectors, services
 from .models import Assignment, Client, Household, HouseholdMember, Tag
 
 
@@ -157,26 +157,29 @@ class ClientForm(forms.ModelForm):
                      "notes"),
         )
 
+    # Single values are cleaned by the same normalisers the import uses, so a typed client and an
+    # imported one are stored alike and found as duplicates of each other.
     def clean_legal_name(self):
-        return " ".join(self.cleaned_data["legal_name"].split())
+        return normalisers.name_normalise(self.cleaned_data["legal_name"])
 
     def clean_preferred_name(self):
-        return " ".join(self.cleaned_data["preferred_name"].split())
-
-    def clean_id_number(self):
-        # Stored upper-case without separators so duplicates and searches match.
-        return "".join(self.cleaned_data["id_number"].split()).replace("-", "").upper()
+        return normalisers.name_normalise(self.cleaned_data["preferred_name"])
 
     def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
+        return normalisers.email_normalise(self.cleaned_data["email"])
 
     def clean_phone(self):
-        phone = "".join(ch for ch in self.cleaned_data["phone"] if ch.isdigit() or ch == "+")
-        if phone and not phone.startswith("+"):
-            phone = f"+86{phone}" if len(phone) == 11 and phone.startswith("1") else f"+{phone}"
-        if phone and not (8 <= len(phone) <= 16):
-            raise forms.ValidationError(_("Enter a phone number in international format, e.g. +8613800138000."))
-        return phone
+        return normalisers.phone_normalise(self.cleaned_data["phone"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("id_type") and cleaned.get("id_number"):
+            try:
+                cleaned["id_number"] = normalisers.id_number_normalise(cleaned["id_number"],
+                                                                       id_type=cleaned["id_type"])
+            except forms.ValidationError as error:
+                self.add_error("id_number", error)
+        return cleaned
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in services.CLIENT_EDITABLE_FIELDS}
