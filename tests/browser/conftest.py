@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.conftest import require_server
 from tests.factories import PASSWORD
@@ -59,7 +60,14 @@ def browser():
         require_server(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API leaves this thread in another contextvars context, where Django's
+    # connection handler (an asgiref Local) would hand out fresh connection objects without the
+    # state pytest-django keeps on the originals (serialized_rollback's copy of the test data):
+    # put the originals back.
+    originals = {alias: connections[alias] for alias in connections}
     with sync_playwright() as playwright:
+        for alias, connection in originals.items():
+            connections[alias] = connection
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             yield browser
