@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from . import normalisers
-from .models import Assignment, Client, ClientImport, ClientMerge, Tag
+from .models import Assignment, Client, ClientImport, ClientMerge, LifecycleTransition, Tag
 from .roles import Role, has_role
 from .selectors import client_list_editable
 
@@ -770,6 +770,12 @@ def _clients_create(*, values_by_row: dict[int, dict], user, reason: str) -> dic
                                   reason=reason[:255], assigned_by=user) for c in clients]
         bulk_create_with_history(assignments, Assignment, batch_size=_BATCH, default_user=user,
                                  default_change_reason=reason[:100])
+    # Every client's first stage is recorded, as client_create does for one client.
+    LifecycleTransition.objects.bulk_create(
+        [LifecycleTransition(client=c, from_stage="", to_stage=c.lifecycle_stage, reason=reason[:255],
+                             changed_by=user, changed_at=now) for c in clients],
+        batch_size=_BATCH,
+    )
     tags_by_client = {c.pk: values_by_row[n].get("tags", []) for n, c in zip(numbers, clients)}
     _tags_add(tags_by_client)
     return {n: c.pk for n, c in zip(numbers, clients)}
