@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from crm.roles import Role, has_role
 from crm.selectors import client_get_editable, client_get_visible, client_list_editable, client_list_visible
@@ -54,6 +54,7 @@ def _portfolio_url(client_id: int) -> str:
 # --- Client portfolio page --------------------------------------------------------------
 
 
+@require_safe
 def client_portfolio(request, pk: int):
     client = client_get_visible(user=request.user, pk=pk)
     can_edit = client_list_editable(user=request.user).filter(pk=client.pk).exists()
@@ -123,6 +124,7 @@ def _proposal_get(*, user, pk: int, editable: bool) -> RebalanceProposal:
         pk=pk)
 
 
+@require_safe
 def proposal_detail(request, pk: int):
     proposal = _proposal_get(user=request.user, pk=pk, editable=False)
     can_edit = client_list_editable(user=request.user).filter(pk=proposal.client_id).exists()
