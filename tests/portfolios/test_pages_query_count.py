@@ -1,0 +1,82 @@
+"""The client portfolio page and the 360 panel run the same queries for 2 holdings as for 200."""
+
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+from django.urls import reverse
+
+from portfolios.services import valuation_refresh
+
+from .factories import (
+    TODAY,
+    AccountFactory,
+    AlertFactory,
+    FxRateFactory,
+    GoalFactory,
+    HoldingFactory,
+    InstrumentFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def portfolio_build(client, holdings: int) -> None:
+    """``holdings`` positions over a few accounts, in CNY and USD, with a goal, an acknowledged
+    alert and a valuation history."""
+    client.risk_level = "C3"
+    client.save(update_fields=["risk_level"])
+    FxRateFactory(currency="USD", rate=Decimal("7.10"))
+    accounts = [AccountFactory(client=client) for _ in range(2)]
+    classes = ["equity", "cash", "fund", "fixed_income"]
+    for n in range(holdings):
+        instrument = InstrumentFactory(asset_class=classes[n % 4], currency="USD" if n % 2 else "CNY")
+        HoldingFactory(account=accounts[n % 2], instrument=instrument, quantity=Decimal(1000 + n))
+    GoalFactory(client=client)
+    AlertFactory(client=client, acknowledged_at=TODAY.isoformat() + "T00:00Z")
+    valuation_refresh(client_id=client.pk, valuation_date=TODAY)
+
+
+@pytest.mark.parametrize("holdings", [2, 200])
+def test_the_portfolio_page_queries_do_not_grow_with_holdings(client, owner, client_record, holdings,
+                                                               django_assert_num_queries):
+    portfolio_build(client_record, holdings)
+    client.force_login(owner)
+    url = reverse("portfolios:client-portfolio", args=[client_record.pk])
+
+    # 1 session, 2 user, 3 the user's roles (groups),
+    # 4 the client through client_list_visible, 5 whether it is in client_list_editable,
+    # portfolio_summary: 6 holdings with accounts, institutions and instruments, 7 the USD rate,
+    #   8 the model allocation, 9 its weights, 10 the open alerts,
+    # 11 the concentration limits, 12 the AUM history, 13 goals, 14 their linked accounts (prefetch),
+    # 15 the latest rebalance proposals, 16 the drawdown limit.
+    with django_assert_num_queries(16):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert len(response.context["summary"].holdings) == holdings
+
+
+@pytest.mark.parametrize("holdings", [2, 200])
+def test_the_360_panel_queries_do_not_grow_with_holdings(client_record, holdings, django_assert_num_queries):
+    portfolio_build(client_record, holdings)
+    template = Template("{% load portfolio_tags %}{% client_portfolio_panel client %}")
+
+    # 1 the latest valuation snapshot (its classes are stored on it), 2 the open alert count.
+    with django_assert_num_queries(2):
+        html = template.render(Context({"client": client_record}))
+
+    assert "Full portfolio" in html
+
+
+def test_the_dashboard_panel_is_one_query_for_many_alerts(owner, client_record, django_assert_num_queries):
+    for n in range(15):
+        AlertFactory(client=client_record, subject=f"S{n}")
+    template = Template("{% load portfolio_tags %}{% dashboard_alerts_panel user %}")
+    template.render(Context({"user": owner}))  # caches the user's roles, as the page would have
+
+    # 1 the newest ten open alerts on visible clients, with their clients.
+    with django_assert_num_queries(1):
+        html = template.render(Context({"user": owner}))
+
+    assert html.count("list-group-item") == 10
