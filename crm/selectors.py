@@ -5,6 +5,7 @@ import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.shortcuts import get_object_or_404
 
@@ -246,7 +247,7 @@ def client_tier_summary(*, user) -> list[dict]:
     }
     return [
         {"tier": tier, "label": tier.label, "client_count": rows.get(tier, {}).get("client_count", 0),
-         "aum_sum": rows.get(tier, {}).get("aum_sum") or Decimal("0")}
+         "aum_sum": rows.get(tier, {}).get("aum_sum") or Decimal("0"), "currency": settings.BASE_CURRENCY}
         for tier in (Client.AumTier.HNW, Client.AumTier.AFFLUENT, Client.AumTier.MASS)
     ]
 
@@ -322,6 +323,7 @@ def household_with_members(*, user, household: Household) -> dict:
         "household": household,
         "members": members,
         "combined_aum": totals["combined_aum"] or Decimal("0"),
+        "currency": settings.BASE_CURRENCY,
         "hidden_member_count": totals["member_count"] - len(members),
     }
 
@@ -349,6 +351,7 @@ def manager_workload(*, user) -> dict:
         "managers": rows,
         "total_clients": sum(row.client_count for row in rows),
         "total_aum": sum((row.aum_sum or Decimal("0") for row in rows), Decimal("0")),
+        "currency": settings.BASE_CURRENCY,
         "unassigned": unassigned.order_by("-aum_total", "id")[:UNASSIGNED_SHOWN],
         "unassigned_count": unassigned.count(),
     }
