@@ -265,3 +265,19 @@ def test_holdings_of_the_page_are_the_clients_own(client, owner, portfolio, outs
 
     assert "NOTMINE" not in page
     assert Holding.objects.count() == 4
+
+
+def test_the_demo_portfolio_renders_and_is_made_once(client, owner, client_record):
+    import random
+
+    from portfolios.demo import portfolio_demo_create
+
+    assert portfolio_demo_create(clients=[client_record.pk], rng=random.Random(1)) == 1
+    assert portfolio_demo_create(clients=[client_record], rng=random.Random(1)) == 0
+    client.force_login(owner)
+
+    response = client.get(portfolio_url(client_record))
+
+    assert response.status_code == 200
+    assert response.context["summary"].holdings
+    assert len(response.context["chart_data"]["aum"]["values"]) == 13
