@@ -72,13 +72,7 @@ def client_portfolio(request, pk: int):
     proposals = list(client.rebalance_proposals.order_by("-created_at")[:5])
     drawdown = DrawdownLimit.objects.filter(client=client).first()
     chart_data = {
-        "allocation": {
-            "labels": [row.label for row in summary.allocation_rows],
-            "actual": [row.actual for row in summary.allocation_rows],
-            "target": [row.target for row in summary.allocation_rows],
-            "outside": [row.outside_band for row in summary.allocation_rows],
-            "actualLabel": _("Actual %"), "targetLabel": _("Target %"),
-        },
+        "allocation": _allocation_chart_data(summary),
         "aum": {
             "labels": [day.isoformat() for day, _aum in snapshots],
             "values": [aum for _day, aum in snapshots],
@@ -89,6 +83,16 @@ def client_portfolio(request, pk: int):
         "client": client, "summary": summary, "breaches": breaches, "goals": goals, "proposals": proposals,
         "drawdown": drawdown, "chart_data": chart_data, "can_edit": can_edit,
     })
+
+
+def _allocation_chart_data(summary) -> dict:
+    return {
+        "labels": [row.label for row in summary.allocation_rows],
+        "actual": [row.actual for row in summary.allocation_rows],
+        "target": [row.target for row in summary.allocation_rows],
+        "outside": [row.outside_band for row in summary.allocation_rows],
+        "actualLabel": _("Actual %"), "targetLabel": _("Target %"),
+    }
 
 
 # --- Rebalancing ------------------------------------------------------------------------
@@ -113,8 +117,10 @@ def rebalance(request, pk: int):
                 return redirect("portfolios:proposal-detail", pk=proposal.pk)
         plan = selectors.rebalance_plan(client=client, minimum_trade=form.cleaned_data["minimum_trade"],
                                         summary=summary)
-    return render(request, "portfolios/rebalance.html",
-                  {"client": client, "summary": summary, "form": form, "plan": plan})
+    return render(request, "portfolios/rebalance.html", {
+        "client": client, "summary": summary, "form": form, "plan": plan,
+        "chart_data": {"allocation": _allocation_chart_data(summary)},
+    })
 
 
 def _proposal_get(*, user, pk: int, editable: bool) -> RebalanceProposal:

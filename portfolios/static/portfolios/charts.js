@@ -15,7 +15,7 @@
   var muted = colour("--bs-secondary", "#6c757d");
 
   var allocationCanvas = document.getElementById("allocation-chart");
-  if (allocationCanvas && data.allocation.labels.length) {
+  if (allocationCanvas && data.allocation && data.allocation.labels.length) {
     new Chart(allocationCanvas, {
       type: "bar",
       data: {
@@ -34,12 +34,12 @@
   }
 
   var aumCanvas = document.getElementById("aum-chart");
-  if (aumCanvas && data.aum.values.length) {
+  if (aumCanvas && data.aum && data.aum.values.length) {
     new Chart(aumCanvas, {
       type: "line",
       data: {
         labels: data.aum.labels,
-        datasets: [{label: data.aum.label, data: data.aum.values.map(Number), borderColor: primary, pointRadius: 0, tension: 0.1}]
+        datasets: [{label: data.aum.label, data: data.aum.values.map(Number), borderColor: primary, pointRadius: data.aum.values.length < 3 ? 3 : 0, tension: 0.1}]
       },
       options: {responsive: true, animation: false, interaction: {intersect: false, mode: "index"}}
     });
