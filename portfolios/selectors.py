@@ -596,15 +596,14 @@ def alert_list_open(*, user, include_acknowledged: bool = True) -> QuerySet[Aler
     return alerts.select_related("client").order_by("-raised_at")
 
 
-def instrument_prices_latest(*, instrument_ids, on_date: date) -> dict[int, Decimal]:
-    """The latest price on or before ``on_date`` of each instrument, in one query."""
+def instrument_prices_latest(*, instrument_ids, on_date: date) -> dict[int, tuple[date, Decimal]]:
+    """The latest (price date, price) on or before ``on_date`` of each instrument, in one query."""
     latest = InstrumentPrice.objects.filter(
         instrument=OuterRef("instrument"), price_date__lte=on_date
     ).order_by("-price_date").values("price_date")[:1]
-    return dict(
-        InstrumentPrice.objects.filter(instrument__in=list(instrument_ids), price_date=Subquery(latest))
-        .values_list("instrument_id", "price")
-    )
+    rows = InstrumentPrice.objects.filter(instrument__in=list(instrument_ids), price_date=Subquery(latest))
+    return {instrument_id: (price_date, price)
+            for instrument_id, price_date, price in rows.values_list("instrument_id", "price_date", "price")}
 
 
 def valuation_peak(*, client_id: int, on_date: date) -> Decimal:

@@ -2,7 +2,7 @@
 allocation versions, rebalance proposals and goals. Every change goes through here."""
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,6 +32,8 @@ from .models import (
 )
 from .selectors import HUNDRED, ZERO, cents, plain
 
+PRICE_PLACES = Decimal("0.000001")  # InstrumentPrice.price has six decimal places
+
 # Alert kinds that ``concentration_breaches`` decides; the others have their own crossing rules.
 CONCENTRATION_ALERT_KINDS = [
     Alert.Kind.SINGLE_HOLDING, Alert.Kind.ASSET_CLASS_BAND, Alert.Kind.REGION,
@@ -51,6 +53,7 @@ def instrument_price_record(*, instrument: Instrument, price_date: date, price: 
     ``valuation_refresh`` on (recording the same price again returns an empty set).
     """
     currency = currency.upper()
+    price = Decimal(price).quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)  # as stored, so a re-run compares equal
     existing = InstrumentPrice.objects.select_for_update().filter(instrument=instrument, price_date=price_date).first()
     if existing is not None and existing.price == price and existing.currency == currency:
         return set()
@@ -60,7 +63,8 @@ def instrument_price_record(*, instrument: Instrument, price_date: date, price: 
     record.save()
 
     affected: set[int] = set()
-    holdings = Holding.objects.select_for_update().filter(instrument=instrument, valuation_date__lte=price_date)
+    holdings = Holding.objects.select_for_update(of=("self",)).filter(
+        instrument=instrument, valuation_date__lte=price_date)
     for holding in holdings.select_related("account"):
         market_value = cents(holding.quantity * price)
         if (holding.market_value, holding.currency, holding.valuation_date) == (market_value, currency, price_date):
@@ -186,7 +190,10 @@ def _stop_loss_check(*, client: Client, on_date: date, now) -> None:
     )
     prices = selectors.instrument_prices_latest(instrument_ids={h.instrument_id for h in holdings}, on_date=on_date)
     for holding in holdings:
-        breached, message = _stop_loss_state(holding, prices.get(holding.instrument_id))
+        price_date, price = prices.get(holding.instrument_id, (None, None))
+        if price_date is not None and price_date < holding.valuation_date:
+            price = None  # positions imported after the last price: their own value is newer
+        breached, message = _stop_loss_state(holding, price)
         if breached == holding.stop_loss_breached:
             continue
         holding.stop_loss_breached = breached
@@ -203,7 +210,8 @@ def _stop_loss_check(*, client: Client, on_date: date, now) -> None:
 def _stop_loss_state(holding: Holding, price: Decimal | None) -> tuple[bool, str]:
     """Whether the holding is at or beyond its stop-loss now, and what to say if so.
 
-    The price is the instrument's latest recorded price, else market value / quantity.
+    The price is the instrument's latest recorded price unless the holding was valued after
+    it; then market value / quantity.
     """
     if price is None and holding.quantity:
         price = holding.market_value / holding.quantity
@@ -263,13 +271,15 @@ def model_allocation_version_create(
     ``weights`` maps an asset class to (target %, tolerance ± percentage points); the targets
     must add up to 100. Returns the new version number.
     """
+    # Through str() so a float like 33.3 becomes Decimal("33.3"), not its binary approximation.
+    weights = {c: (Decimal(str(t)), Decimal(str(tol))) for c, (t, tol) in weights.items()}
     errors = []
     for asset_class, (target, tolerance) in weights.items():
         if asset_class not in AssetClass.values:
             errors.append(_("Unknown asset class: %(value)s.") % {"value": asset_class})
-        elif not (ZERO <= Decimal(target) <= HUNDRED) or not (ZERO <= Decimal(tolerance) <= HUNDRED):
+        elif not (ZERO <= target <= HUNDRED) or not (ZERO <= tolerance <= HUNDRED):
             errors.append(_("Weights and tolerances are percentages between 0 and 100."))
-    total = sum((Decimal(target) for target, _tolerance in weights.values()), ZERO)
+    total = sum((target for target, _tolerance in weights.values()), ZERO)
     if total != HUNDRED:
         errors.append(_("The target weights add up to %(total)s%%, not 100%%.") % {"total": plain(total)})
     if errors:
@@ -281,7 +291,7 @@ def model_allocation_version_create(
     allocation.full_clean()
     allocation.save()
     ModelAllocationWeight.objects.bulk_create([
-        ModelAllocationWeight(allocation=allocation, asset_class=c, target_weight=Decimal(t), tolerance=Decimal(tol))
+        ModelAllocationWeight(allocation=allocation, asset_class=c, target_weight=t, tolerance=tol)
         for c, (t, tol) in weights.items()
     ])
     return version

@@ -62,3 +62,12 @@ def test_it_refuses_weights_that_do_not_make_a_valid_allocation(db, weights):
         services.model_allocation_version_create(risk_level="C1", weights=weights, effective_from=JAN)
 
     assert not ModelAllocation.objects.filter(risk_level="C1", version=2).exists()
+
+
+def test_it_takes_weights_given_as_plain_numbers_exactly(db):
+    services.model_allocation_version_create(
+        risk_level="C5", weights={"equity": (33.3, 5), "fund": (33.3, 5), "cash": (33.4, 2.5)}, effective_from=JAN)
+
+    weights = ModelAllocation.objects.get(risk_level="C5", version=2).weights.all()
+    assert sorted((w.asset_class, w.target_weight) for w in weights) == [
+        ("cash", Decimal("33.4")), ("equity", Decimal("33.3")), ("fund", Decimal("33.3"))]

@@ -135,3 +135,16 @@ def test_it_raises_a_drawdown_alert_exactly_once_per_crossing(client_record):
 
     first, second = value(day(6), "890000")  # crosses again
     assert first.resolved_at is not None and second.resolved_at is None
+
+
+def test_it_uses_positions_imported_after_the_last_price(client_record, holding):
+    price(holding, day(2), "10.00")
+    # A custodian file on day 5 values the position at 8,800 (8.80 a share); no price for day 5.
+    services.holding_upsert(account=holding.account, instrument=holding.instrument, quantity=Decimal("1000"),
+                            cost=Decimal("10000"), market_value=Decimal("8800"), currency="CNY",
+                            valuation_date=day(5))
+
+    services.valuation_refresh(client_id=client_record.pk, valuation_date=day(5))
+
+    [alert] = stop_loss_alerts(client_record)
+    assert alert.message == "000001 is at 8.8, at or below its stop-loss price of 9."

@@ -175,3 +175,17 @@ def test_it_upserts_a_holding_and_reports_whether_it_changed(client_record):
 
     _holding, changed = services.holding_upsert(**{**values, "quantity": Decimal("11")})
     assert changed
+
+
+def test_it_stores_a_price_to_six_places_and_finds_it_unchanged_next_time(client_record):
+    instrument = InstrumentFactory()
+    HoldingFactory(account=AccountFactory(client=client_record), instrument=instrument, quantity=Decimal("1"),
+                   valuation_date=datetime.date(2026, 11, 19))
+
+    first = services.instrument_price_record(instrument=instrument, price_date=TODAY, price=Decimal("1.2345675"),
+                                             currency="CNY")
+    again = services.instrument_price_record(instrument=instrument, price_date=TODAY, price=Decimal("1.2345675"),
+                                             currency="CNY")
+
+    assert (first, again) == ({client_record.pk}, set())
+    assert instrument.prices.get().price == Decimal("1.234568")  # half up
