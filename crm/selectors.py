@@ -335,7 +335,11 @@ def household_with_members(*, user, household: Household) -> dict:
 def manager_workload(*, user) -> dict:
     """Per RM the lead supervises (every RM for an administrator): active client count and AUM sum,
     in one aggregate query; plus the unassigned clients the lead can see."""
-    managers = manager_list_assignable(user=user)
+    from django.contrib.auth import get_user_model
+
+    # Through a pk subquery: the joins that pick the managers (groups, teams) would otherwise
+    # multiply each client row and inflate the counts.
+    managers = get_user_model().objects.filter(pk__in=manager_list_assignable(user=user).values("pk"))
     counted = ~Q(primary_clients__status=Client.Status.MERGED)
     rows = list(
         managers.annotate(

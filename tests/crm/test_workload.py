@@ -31,6 +31,18 @@ def test_it_shows_clients_and_aum_per_rm_of_the_leads_teams(client, team_lead, o
     assert [c.legal_name for c in response.context["unassigned"]] == ["Orphan"]
 
 
+def test_it_counts_an_rm_in_two_teams_and_two_roles_once(client, team_lead, owner):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import TeamFactory
+
+    TeamFactory(name="Second team", lead=team_lead, members=[owner])
+    owner.groups.add(Group.objects.get(name="Team Lead"))
+    ClientFactory(manager=owner, aum_total=Decimal("100"))
+    client.force_login(team_lead)
+    assert rows(client.get(reverse("crm:workload")))["owner"] == (1, Decimal("100"))
+
+
 def test_an_administrator_sees_every_rm(client, administrator, team_lead, other_lead, owner, outsider):
     ClientFactory(manager=outsider)
     client.force_login(administrator)
