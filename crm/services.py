@@ -219,6 +219,9 @@ def assignment_handover_bulk(
     allowed = set(selectors.manager_list_assignable(user=user).values_list("pk", flat=True))
     if any(target.pk not in allowed for target in targets):
         raise ValidationError({"targets": _("You may only hand clients to relationship managers you supervise.")})
+    target_ids = {target.pk for target in targets}
+    if any(getattr(chosen, "pk", chosen) not in target_ids for chosen in (mapping or {}).values()):
+        raise ValidationError({"targets": _("Each client must go to one of the chosen relationship managers.")})
     plan = selectors.handover_plan(
         user=user, leaving_manager=leaving_manager, targets=targets, client_ids=client_ids, mapping=mapping
     )

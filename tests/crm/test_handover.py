@@ -114,11 +114,12 @@ def test_it_moves_nothing_if_one_transfer_fails(team_lead, owner, teammate, leav
     assert Assignment.objects.filter(ended_at__isnull=True).count() == 4
 
 
-@pytest.mark.parametrize("bad", ["no_reason", "to_self", "outside_team", "no_targets"])
-def test_it_refuses_a_bad_handover(team_lead, owner, teammate, outsider, leaving_book, bad):
+@pytest.mark.parametrize("bad", ["no_reason", "to_self", "outside_team", "no_targets", "mapped_elsewhere"])
+def test_it_refuses_a_bad_handover(team_lead, owner, teammate, third_rm, outsider, leaving_book, bad):
     kwargs = {"user": team_lead, "leaving_manager": owner, "targets": [teammate], "reason": "leaves"}
     kwargs.update({"no_reason": {"reason": ""}, "to_self": {"targets": [owner]},
-                   "outside_team": {"targets": [outsider]}, "no_targets": {"targets": []}}[bad])
+                   "outside_team": {"targets": [outsider]}, "no_targets": {"targets": []},
+                   "mapped_elsewhere": {"mapping": {leaving_book[0].pk: third_rm.pk}}}[bad])
     with pytest.raises(ValidationError):
         services.assignment_handover_bulk(**kwargs)
     assert primaries(leaving_book) == ["owner"] * 4
