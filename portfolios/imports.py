@@ -403,11 +403,12 @@ def _positions_parse(table: Table, *, user) -> tuple[ImportReport, list[_Positio
     accounts: dict[str, list[Account]] = defaultdict(list)
     for account in Account.objects.filter(account_number__in=numbers).select_related("institution"):
         accounts[account.account_number].append(account)
-    codes = {_text(cell(r, "instrument_code")).upper() for _n, r in table.rows} - {""}
-    instruments = {i.code.upper(): i for i in Instrument.objects.filter(code__in=codes)}
+    codes = {_text(cell(r, "instrument_code")) for _n, r in table.rows} - {""}
+    instruments = {i.code: i for i in Instrument.objects.filter(code__in=codes)}
     fx_ok = _FxCheck()
     parsed: list[_PositionRow] = []
     seen: dict[tuple, int] = {}
+    opening: dict[tuple[str, str], int] = {}  # (institution, account number) → the client a new account is for
 
     for number, row in table.rows:
         errors: list[RowError] = []
@@ -448,7 +449,7 @@ def _positions_parse(table: Table, *, user) -> tuple[ImportReport, list[_Positio
         if currency and valuation_date and not fx_ok(currency, valuation_date):
             errors.append(RowError(number, labels["currency"], _no_fx_message(currency, valuation_date)))
 
-        code = _text(cell(row, "instrument_code")).upper()
+        code = _text(cell(row, "instrument_code"))
         instrument = instruments.get(code)
         instrument_fields: dict = {}
         if not code:
@@ -460,6 +461,10 @@ def _positions_parse(table: Table, *, user) -> tuple[ImportReport, list[_Positio
                 errors.append(RowError(number, labels["name"],
                                        _("Unknown instrument %(code)s: give its name to add it.") % {"code": code}))
             asset_class = read("asset_class", lambda v: _choice(v, AssetClass, ASSET_CLASS_ALIASES))
+            if asset_class == "":
+                errors.append(RowError(number, labels["asset_class"],
+                                       _("Unknown instrument %(code)s: give its asset class to add it.")
+                                       % {"code": code}))
             instrument_fields = {
                 "code": code, "name": name[:200], "asset_class": asset_class,
                 "region": _text(cell(row, "region"))[:60], "industry": _text(cell(row, "industry"))[:80],
@@ -491,6 +496,9 @@ def _positions_parse(table: Table, *, user) -> tuple[ImportReport, list[_Positio
                 errors.append(RowError(number, labels["account_number"],
                                        _("Unknown account; give the institution to open it.")
                                        if not institution_name else _("Unknown account.")))
+            elif opening.setdefault((institution_name.casefold(), account_number), client.pk) != client.pk:
+                # An account number is unique at its institution: an earlier row opens it for another client.
+                errors.append(RowError(number, labels["account_number"], _("Unknown account.")))
             else:
                 asset_class = instrument.asset_class if instrument else instrument_fields.get("asset_class")
                 account_kind = read("account_kind", lambda v: _choice(v, Account.Kind, ACCOUNT_KIND_ALIASES),
@@ -656,8 +664,8 @@ def _prices_parse(table: Table) -> tuple[ImportReport, list[_PriceRow]]:
         index = found[key]
         return row[index] if index < len(row) else None
 
-    codes = {_text(cell(r, "instrument_code")).upper() for _n, r in table.rows} - {""}
-    instruments = {i.code.upper(): i for i in Instrument.objects.filter(code__in=codes)}
+    codes = {_text(cell(r, "instrument_code")) for _n, r in table.rows} - {""}
+    instruments = {i.code: i for i in Instrument.objects.filter(code__in=codes)}
     fx_ok = _FxCheck()
     parsed: list[_PriceRow] = []
     seen: dict[tuple, int] = {}
@@ -671,7 +679,7 @@ def _prices_parse(table: Table) -> tuple[ImportReport, list[_PriceRow]]:
                 errors.append(RowError(number, labels[key], str(error)))
                 return None
 
-        code = _text(cell(row, "instrument_code")).upper()
+        code = _text(cell(row, "instrument_code"))
         instrument = instruments.get(code)
         if instrument is None:
             errors.append(RowError(number, labels["instrument_code"],

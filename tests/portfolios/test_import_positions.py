@@ -284,3 +284,25 @@ def test_it_keeps_a_holding_the_file_does_not_mention(owner, client_record):
     imports.positions_import_commit(table=table([position(client_record)]), user=owner)
 
     assert Holding.objects.filter(pk=kept.pk).exists()
+
+
+def test_a_new_instrument_needs_a_name_and_an_asset_class(owner, client_record):
+    rows = [position(client_record, name="", **{"asset class": ""})]
+
+    report = imports.positions_import_commit(table=table(rows), user=owner)
+
+    assert [(e.column, e.message) for e in report.errors] == [
+        ("name", "Unknown instrument 600519: give its name to add it."),
+        ("asset class", "Unknown instrument 600519: give its asset class to add it."),
+    ]
+    assert not Instrument.objects.exists()
+
+
+def test_a_new_account_number_belongs_to_one_client(owner, client_record):
+    second = ClientFactory(manager=owner)
+    rows = [position(client_record), position(second, **{"instrument code": "019547"})]
+
+    report = imports.positions_import_commit(table=table(rows), user=owner)
+
+    assert [(e.row, e.column, e.message) for e in report.errors] == [(3, "account number", "Unknown account.")]
+    assert not Account.objects.exists()
