@@ -67,3 +67,9 @@ def administrator(db):
 def client_record(db, owner):
     """A client served by ``owner``; named so as not to shadow pytest-django's ``client``."""
     return ClientFactory(legal_name="Zhang Wei", manager=owner)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many users; the production hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
