@@ -102,7 +102,11 @@ def rebalance(request, pk: int):
     """Minimum trade size → preview of the buys and sells → saved proposal (nothing trades)."""
     client = client_get_editable(user=request.user, pk=pk)
     form = RebalanceForm(request.POST or None)
-    summary = selectors.portfolio_summary(client=client)
+    try:
+        summary = selectors.portfolio_summary(client=client)
+    except selectors.FxRateMissing as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(_portfolio_url(client.pk))
     plan = None
     if request.method == "POST" and form.is_valid():
         if request.POST.get("action") == "save":

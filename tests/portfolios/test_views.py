@@ -281,3 +281,13 @@ def test_the_demo_portfolio_renders_and_is_made_once(client, owner, client_recor
     assert response.status_code == 200
     assert response.context["summary"].holdings
     assert len(response.context["chart_data"]["aum"]["values"]) == 13
+
+
+def test_rebalancing_waits_for_a_missing_exchange_rate(client, owner, client_record):
+    HoldingFactory(account__client=client_record, instrument=InstrumentFactory(code="EUR1", currency="EUR"))
+    client.force_login(owner)
+
+    response = client.get(reverse("portfolios:rebalance", args=[client_record.pk]), follow=True)
+
+    assert response.redirect_chain == [(portfolio_url(client_record), 302)]
+    assert "No exchange rate from EUR to CNY" in response.content.decode()
