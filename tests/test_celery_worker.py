@@ -9,6 +9,7 @@ Either way the worker is a separate ``celery worker`` process, so the test data 
 committed (``transaction=True``) and the worker pointed at the *test* database.
 """
 
+import ctypes
 import os
 import shutil
 import signal
@@ -118,6 +119,7 @@ def celery_worker(broker_env, tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
     try:
         _wait_until_ready(worker, log_path)
@@ -127,6 +129,13 @@ def celery_worker(broker_env, tmp_path):
         log.close()
         # Shown by pytest only when the test fails.
         print("---- celery worker log ----\n" + log_path.read_text(encoding="utf-8", errors="replace"))
+
+
+def _die_with_parent() -> None:
+    """In the worker, before exec: have Linux stop it if pytest dies without running the teardown
+    (killed by a CI timeout, say), so no orphan worker keeps consuming."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _wait_until_ready(worker: subprocess.Popen, log_path: Path) -> None:
