@@ -176,3 +176,16 @@ def test_it_shows_the_report_page(client, owner):
     response = client.get(reverse("crm:import-errors", kwargs={"pk": client_import.pk}))
     assert response.status_code == 200
     assert "Bad,1," in response.content.decode("utf-8-sig")
+
+
+def test_it_lists_imports_with_a_query_count_that_does_not_grow(client, owner, django_assert_num_queries):
+    client.force_login(owner)
+    upload(owner, [["Name", "Phone"], ["Chen Jie", "13800138000"]], name="a.csv")
+    client.get(reverse("crm:import-list"))  # warm the session and role caches
+    # session + user + roles (2) + count + page of imports with uploaders joined
+    with django_assert_num_queries(5) as one:
+        client.get(reverse("crm:import-list"))
+    for name in ("b.csv", "c.csv", "d.csv"):
+        upload(owner, [["Name", "Phone"], [name, "13800138000"]], name=name)
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert client.get(reverse("crm:import-list")).status_code == 200
