@@ -134,7 +134,8 @@ class _Pools:
         en.seed_instance(seed)
         self.addresses_zh = [zh.address().replace("\n", " ") for _i in range(500)]
         self.companies_zh = [zh.company() for _i in range(400)]
-        self.names_en = [(en.first_name(), en.last_name()) for _i in range(400)]
+        self.first_names_en = [en.first_name() for _i in range(300)]
+        self.last_names_en = [en.last_name() for _i in range(300)]
         self.addresses_en = [en.address().replace("\n", ", ") for _i in range(200)]
 
 
@@ -146,7 +147,7 @@ def _client_build(index: int, rng: random.Random, pools: _Pools, thresholds: dic
         born = date(1990, 1, 1) + timedelta(days=rng.randrange(12000))
         preferred, mail_name = "", f"contact{index}"
     elif index % 9 == 4:
-        first, last = pools.names_en[index % len(pools.names_en)]
+        first, last = rng.choice(pools.first_names_en), rng.choice(pools.last_names_en)
         legal_name, preferred = f"{first} {last}", first
         id_type, id_number = Client.IdType.PASSPORT, f"P{index:08d}"
         born = date(1950, 1, 1) + timedelta(days=rng.randrange(19000))

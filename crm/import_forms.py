@@ -73,7 +73,7 @@ class ImportDecisionsForm(forms.Form):
         for row in self.duplicate_rows:
             duplicate = row["duplicate"]
             self.fields[f"row_{row['row']}_action"] = forms.ChoiceField(
-                label=_("Row %(row)d") % {"row": row["row"]},
+                label=_("What to do with this row"),
                 choices=[(o, imports.ACTION_LABELS[o]) for o in duplicate["options"]],
                 initial=duplicate["default"], widget=forms.RadioSelect, required=False,
             )

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -121,8 +122,8 @@ def import_commit(request, pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("crm:import-detail", pk=client_import.pk)
-    messages.success(request, _("Import committed: %(created)d created, %(merged)d merged, %(skipped)d skipped, "
-                                "%(errors)d rows with errors not imported.") % {
+    messages.success(request, _("Import committed. Created: %(created)d, merged: %(merged)d, skipped: %(skipped)d, "
+                                "not imported because of errors: %(errors)d.") % {
         "created": client_import.created_count, "merged": client_import.updated_count,
         "skipped": client_import.skipped_count, "errors": client_import.error_count})
     return redirect("crm:import-detail", pk=client_import.pk)
@@ -143,7 +144,7 @@ def import_errors_download(request, pk: int):
             writer.writerow([*("" if c is None else c for c in cells), problems])
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     name = client_import.file_name.rsplit(".", 1)[0] or "import"
-    response["Content-Disposition"] = f'attachment; filename="{name}-errors.csv"'
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{name}-errors.csv")
     return response
 
 

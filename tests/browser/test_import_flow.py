@@ -1,0 +1,45 @@
+"""An RM imports a messy spreadsheet in a real browser, fixes what it reports, and finds the clients."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from crm.models import Client
+from tests.factories import ClientFactory, csv_bytes
+
+from .conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_it_imports_checks_decides_and_commits(page, live_server, owner, tmp_path):
+    ClientFactory(legal_name="Li Na", phone="+8613900139000", email="", manager=owner)
+    path = tmp_path / "分行客户.csv"
+    path.write_bytes(csv_bytes([
+        ["客户姓名", "手机号码", "电子邮箱", "出生日期"],
+        ["　王　芳 ", "138 0013 8000", "Wang.Fang@EXAMPLE.com", "1980年5月17日"],
+        ["Li  Na", "+86-139-0013-9000", "li.na@example.com", ""],
+        ["Zhou Jie", "12345", "", ""],
+    ], encoding="gb18030"))
+    login(page, live_server, owner)
+    page.goto("/clients/imports/upload/")
+    page.set_input_files("input[type=file]", str(path))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Upload and check").click()
+    expect(page).to_have_url(re.compile(r"/imports/\d+/mapping/$"))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check the file (dry run)").click()
+
+    expect(page.get_by_test_id("import-errors")).to_contain_text("not a valid phone number")
+    duplicate = page.get_by_test_id("duplicate-row-3")
+    expect(duplicate).to_contain_text("Li Na")
+    duplicate.get_by_label(re.compile("Take: li.na@example.com")).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Commit the import").click()
+    expect(page.get_by_test_id("import-result")).to_be_visible()
+
+    page.goto("/clients/?q=王芳")
+    expect(page.locator("table.table-clients")).to_contain_text("王芳")
+    assert Client.objects.get(legal_name="Li Na").email == "li.na@example.com"
+    assert Client.objects.filter(legal_name="王芳", primary_manager=owner).exists()
