@@ -34,13 +34,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 15_000  # for actions and for expect(): generous, as a CI machine may be busy
 
 
 def pytest_collection_modifyitems(config, items):
     browser_dir = Path(__file__).parent
     for item in items:
-        if browser_dir in Path(item.fspath).parents:
+        if browser_dir in item.path.parents:
             item.add_marker(pytest.mark.browser)
 
 
@@ -58,7 +58,9 @@ def browser():
     (user data dir) of its own and removes it afterwards."""
     if not CHROMIUM.exists():
         require_server(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
 
     # Playwright's sync API leaves this thread in another contextvars context, where Django's
     # connection handler (an asgiref Local) would hand out fresh connection objects without the
