@@ -20,4 +20,5 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   "$VENV/bin/python" -m pip install --quiet -r requirements-dev.txt
   echo "$wanted" > "$stamp"
 fi
-export PATH="$PWD/$VENV/bin:$PATH"
+case "$VENV" in /*) ;; *) VENV="$PWD/$VENV" ;; esac  # an absolute VENV works too
+export PATH="$VENV/bin:$PATH"
