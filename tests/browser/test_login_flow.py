@@ -32,7 +32,8 @@ def test_it_serves_the_vendored_static_files(page, live_server):
 
     page.goto("/accounts/login/")
     # Bootstrap's stylesheet is applied, not merely linked: its primary button colour.
-    expect(page.locator("form button[type=submit]")).to_have_css("background-color", BOOTSTRAP_PRIMARY_BLUE)
+    sign_in = page.locator("form[action$='/accounts/login/'] button[type=submit]")
+    expect(sign_in).to_have_css("background-color", BOOTSTRAP_PRIMARY_BLUE)
 
 
 def test_it_takes_an_rm_from_sign_in_to_their_client_in_english_and_chinese(
