@@ -66,7 +66,7 @@ def _redis_reachable(url: str) -> bool:
 
 
 @pytest.fixture
-def broker_env(tmp_path, monkeypatch):
+def broker_env(tmp_path):
     """Environment for the worker's broker; in filesystem mode, also repoint this process's app."""
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
