@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,9 +53,14 @@ def assignment_transfer(
         if current is not None and current.manager_id == manager.pk:
             raise ValidationError(_("%(manager)s is already the primary RM of %(client)s.") % {
                 "manager": manager, "client": client})
-        # A backup who becomes primary stops being backup.
-        open_assignments.filter(manager=manager, role=Assignment.Role.BACKUP).update(ended_at=now)
-        open_assignments.filter(role=Assignment.Role.PRIMARY).update(ended_at=now)
+        # The open primary ends; a backup who becomes primary stops being backup. Saved one by
+        # one (not .update()) so the audit trail records who ended each assignment.
+        ending = open_assignments.filter(
+            Q(role=Assignment.Role.PRIMARY) | Q(manager=manager, role=Assignment.Role.BACKUP)
+        )
+        for ended in ending:
+            ended.ended_at = now
+            ended.save(update_fields=["ended_at"])
     elif open_assignments.filter(manager=manager).exists():
         raise ValidationError(_("%(manager)s already serves %(client)s.") % {"manager": manager, "client": client})
     assignment = Assignment(

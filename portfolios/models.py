@@ -325,11 +325,11 @@ class ConcentrationLimit(models.Model):
     """An admin-set threshold for one kind of concentration risk."""
 
     class Kind(models.TextChoices):
-        SINGLE_HOLDING = "single_holding", _("Single holding, % of AUM")
+        SINGLE_HOLDING = "single_holding", _("Single holding, percent of AUM")
         ASSET_CLASS_BAND = "asset_class_band", _("Asset class outside its model band")
-        REGION = "region", _("Single region, % of AUM")
-        INDUSTRY = "industry", _("Single industry, % of AUM")
-        ISSUER = "issuer", _("Single issuer, % of AUM")
+        REGION = "region", _("Single region, percent of AUM")
+        INDUSTRY = "industry", _("Single industry, percent of AUM")
+        ISSUER = "issuer", _("Single issuer, percent of AUM")
         BANK_DEPOSIT = "bank_deposit", _("Deposits at one bank above the insurance cover (amount)")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, unique=True)

@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
             name='ConcentrationLimit',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('single_holding', 'Single holding, % of AUM'), ('asset_class_band', 'Asset class outside its model band'), ('region', 'Single region, % of AUM'), ('industry', 'Single industry, % of AUM'), ('issuer', 'Single issuer, % of AUM'), ('bank_deposit', 'Deposits at one bank above the insurance cover (amount)')], max_length=20, unique=True, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('single_holding', 'Single holding, percent of AUM'), ('asset_class_band', 'Asset class outside its model band'), ('region', 'Single region, percent of AUM'), ('industry', 'Single industry, percent of AUM'), ('issuer', 'Single issuer, percent of AUM'), ('bank_deposit', 'Deposits at one bank above the insurance cover (amount)')], max_length=20, unique=True, verbose_name='kind')),
                 ('threshold', models.DecimalField(decimal_places=2, help_text='A percentage of AUM, or an amount in the base currency for deposits.', max_digits=20, verbose_name='threshold')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
             ],
@@ -119,7 +119,7 @@ class Migration(migrations.Migration):
             name='HistoricalConcentrationLimit',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('single_holding', 'Single holding, % of AUM'), ('asset_class_band', 'Asset class outside its model band'), ('region', 'Single region, % of AUM'), ('industry', 'Single industry, % of AUM'), ('issuer', 'Single issuer, % of AUM'), ('bank_deposit', 'Deposits at one bank above the insurance cover (amount)')], db_index=True, max_length=20, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('single_holding', 'Single holding, percent of AUM'), ('asset_class_band', 'Asset class outside its model band'), ('region', 'Single region, percent of AUM'), ('industry', 'Single industry, percent of AUM'), ('issuer', 'Single issuer, percent of AUM'), ('bank_deposit', 'Deposits at one bank above the insurance cover (amount)')], db_index=True, max_length=20, verbose_name='kind')),
                 ('threshold', models.DecimalField(decimal_places=2, help_text='A percentage of AUM, or an amount in the base currency for deposits.', max_digits=20, verbose_name='threshold')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),

@@ -120,3 +120,10 @@ def test_an_rm_cannot_reassign_even_their_own_client(client, owner, client_recor
     assert response.status_code == 404
     client_record.refresh_from_db()
     assert client_record.primary_manager == owner
+
+
+def test_it_records_who_ended_the_previous_primary_assignment_in_the_audit_trail(client_record, owner, teammate, team_lead):
+    services.assignment_transfer(client=client_record, manager=teammate, assigned_by=team_lead, reason="Owner on leave")
+    ended = Assignment.objects.get(client=client_record, manager=owner)
+    assert ended.ended_at is not None
+    assert ended.history.filter(ended_at__isnull=False).exists()
