@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -185,8 +186,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Apps add their periodic tasks to this schedule (see config/celery.py).
-CELERY_BEAT_SCHEDULE: dict = {}
+# Scheduled jobs, run by `celery beat` (scripts/run embeds it in the worker).
+CELERY_BEAT_SCHEDULE = {
+    "portfolio-valuations-daily": {
+        "task": "portfolios.tasks.valuations_refresh_daily",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "client-aum-tiers-nightly": {
+        "task": "crm.tasks.client_aum_tiers_refresh",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "crm@localhost")

@@ -610,3 +610,11 @@ def valuation_peak(*, client_id: int, on_date: date) -> Decimal:
     """The highest AUM among the client's snapshots up to ``on_date``."""
     return ValuationSnapshot.objects.filter(client_id=client_id, valuation_date__lte=on_date).aggregate(
         peak=Max("aum"))["peak"] or ZERO
+
+
+def client_ids_with_holdings() -> QuerySet:
+    """Ids of clients with at least one holding in an active account: the ones worth revaluing."""
+    return (
+        Holding.objects.filter(account__is_active=True).values_list("account__client_id", flat=True).distinct()
+        .order_by("account__client_id")
+    )

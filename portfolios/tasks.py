@@ -28,3 +28,19 @@ def instrument_price_record(instrument_id: int, date_iso: str, price: str, curre
     for client_id in sorted(client_ids):
         valuation_refresh.delay_on_commit(client_id, date_iso)
     return sorted(client_ids)
+
+
+@shared_task(**RETRY)
+def valuations_refresh_daily(date_iso: str | None = None) -> int:
+    """Fan out one revaluation per client with holdings (beat, daily), so drawdown and
+    concentration alerts follow prices and FX even on days nothing was imported."""
+    from django.utils import timezone
+
+    from .selectors import client_ids_with_holdings
+
+    date_iso = date_iso or timezone.localdate().isoformat()
+    count = 0
+    for client_id in client_ids_with_holdings().iterator():
+        valuation_refresh.delay(client_id, date_iso)
+        count += 1
+    return count
