@@ -25,3 +25,12 @@ def test_it_counts_the_users_clients_and_aum_by_tier(client, owner, outsider):
     page = response.content.decode()
     assert 'data-testid="dashboard-alerts"' in page
     assert "13,000,000" in page
+
+
+def test_it_shows_aum_totals_to_the_cent(client, owner):
+    ClientFactory(manager=owner, aum_tier="hnw", aum_total=Decimal("7000000.10"))
+    ClientFactory(manager=owner, aum_tier="hnw", aum_total=Decimal("6000000.53"))
+    client.force_login(owner)
+    page = client.get(reverse("home")).content.decode()
+    assert "13,000,000.63 CNY" in page
+    assert "13,000,000.630" not in page  # the database's sum carries more places; shown once, rounded
