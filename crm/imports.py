@@ -667,7 +667,6 @@ def client_import_commit(*, client_import: ClientImport, user, decisions: dict |
 def _commit_rows(*, client_import: ClientImport, user, rows: list[dict], decisions: dict) -> None:
     by_number = {r["row"]: r for r in rows}
     to_create: dict[int, dict] = {}  # row number -> values
-    merged_into: dict[int, int] = {}  # row number -> existing client id
     target_ids = {r["duplicate"]["client_id"] for r in rows if r.get("duplicate", {}).get("source") == "registry"}
     targets = {c.pk: c for c in client_list_editable(user=user).select_for_update().filter(pk__in=target_ids)}
     counts = {"created": 0, "merged": 0, "skipped": 0, "errors": 0}

@@ -22,20 +22,12 @@ from .forms import (
     LifecycleTransitionForm,
     ReassignForm,
     SavedFilterForm,
+    form_errors_add,
 )
 from .models import HouseholdMember
 from .roles import Role, has_role
 
 PAGE_SIZE = 50
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _require_lead(user) -> None:
@@ -184,7 +176,7 @@ def client_create(request):
             client = services.client_create(created_by=request.user, primary_manager=primary,
                                             tags=form.cleaned_data["tags"], **form.service_fields())
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, _("Client %(name)s created.") % {"name": client.legal_name})
             return redirect("crm:client-detail", pk=client.pk)
@@ -198,7 +190,7 @@ def client_edit(request, pk: int):
         try:
             services.client_update(client=client, tags=form.cleaned_data["tags"], **form.service_fields())
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("crm:client-detail", pk=client.pk)
@@ -225,7 +217,7 @@ def client_lifecycle(request, pk: int):
             services.lifecycle_transition(client=client, to_stage=form.cleaned_data["to_stage"],
                                           reason=form.cleaned_data["reason"], changed_by=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, _("Lifecycle stage changed."))
             return redirect("crm:client-detail", pk=client.pk)
@@ -243,7 +235,7 @@ def client_reassign(request, pk: int):
                                          role=form.cleaned_data["role"], reason=form.cleaned_data["reason"],
                                          assigned_by=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, _("Relationship manager assigned."))
             return redirect("crm:client-detail", pk=client.pk)
@@ -267,7 +259,7 @@ def household_create(request, pk: int):
                 relationship=form.cleaned_data["relationship"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, _("Household created."))
             return redirect("crm:household-detail", pk=household.pk)
@@ -314,7 +306,7 @@ def household_member_add(request, pk: int):
             member = services.household_member_add(household=household, client=form.cleaned_data["client"],
                                                    relationship=form.cleaned_data["relationship"])
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, _("%(name)s added to the household.") % {"name": member.client.legal_name})
             return redirect("crm:household-detail", pk=household.pk)
@@ -384,7 +376,7 @@ def handover_confirm(request):
                 client_ids=form.client_ids(), mapping=_handover_mapping(request.POST),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, ngettext(
                 "%(count)d client handed over.", "%(count)d clients handed over.", len(moved)) % {

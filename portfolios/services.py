@@ -387,3 +387,19 @@ def _goal_accounts_set(goal: Goal, accounts) -> None:
     if any(account.client_id != goal.client_id for account in accounts):
         raise ValidationError({"linked_accounts": _("A goal can only be funded by the client's own accounts.")})
     goal.linked_accounts.set(accounts)
+
+
+def holding_stop_loss_set(*, holding: Holding, price, pct) -> Holding:
+    """Set (or clear, with None) a holding's stop-loss price and loss percentage."""
+    holding.stop_loss_price, holding.stop_loss_pct = price, pct
+    holding.full_clean()
+    holding.save(update_fields=["stop_loss_price", "stop_loss_pct"])
+    return holding
+
+
+def drawdown_limit_set(*, limit: DrawdownLimit, max_drawdown_pct) -> DrawdownLimit:
+    """Set a client's maximum drawdown from peak AUM (``limit`` may be unsaved)."""
+    limit.max_drawdown_pct = max_drawdown_pct
+    limit.full_clean()
+    limit.save()
+    return limit

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from crm.forms import form_errors_add
 from crm.roles import Role, has_role
 from crm.selectors import client_get_editable, client_get_visible, client_list_editable, client_list_visible
 
@@ -36,15 +37,6 @@ from .models import Alert, DrawdownLimit, Goal, Holding, RebalanceProposal, Valu
 
 # How far back the AUM chart goes.
 AUM_CHART_DAYS = 400
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _portfolio_url(client_id: int) -> str:
@@ -115,7 +107,7 @@ def rebalance(request, pk: int):
                     client=client, created_by=request.user, minimum_trade=form.cleaned_data["minimum_trade"],
                     notes=form.cleaned_data["notes"])
             except ValidationError as error:
-                _add_errors(form, error)
+                form_errors_add(form, error)
             else:
                 messages.success(request, _("Rebalance proposal saved."))
                 return redirect("portfolios:proposal-detail", pk=proposal.pk)
@@ -174,7 +166,7 @@ def goal_create(request, pk: int):
         try:
             services.goal_create(client=client, linked_accounts=form.cleaned_data["linked_accounts"], **fields)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, _("Goal saved."))
             return redirect(_portfolio_url(client.pk))
@@ -189,7 +181,7 @@ def goal_edit(request, pk: int):
         try:
             services.goal_update(goal=goal, linked_accounts=form.cleaned_data["linked_accounts"], **fields)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, _("Goal saved."))
             return redirect(_portfolio_url(goal.client_id))
@@ -203,7 +195,7 @@ def holding_stop_loss(request, pk: int):
         pk=pk)
     form = StopLossForm(request.POST or None, instance=holding)
     if request.method == "POST" and form.is_valid():
-        _stop_loss_set(holding=holding, price=form.cleaned_data["stop_loss_price"],
+        services.holding_stop_loss_set(holding=holding, price=form.cleaned_data["stop_loss_price"],
                        pct=form.cleaned_data["stop_loss_pct"])
         _revalue_now(request, client_id=holding.account.client_id)
         messages.success(request, _("Stop-loss saved."))
@@ -217,7 +209,7 @@ def drawdown_edit(request, pk: int):
     limit = DrawdownLimit.objects.filter(client=client).first() or DrawdownLimit(client=client)
     form = DrawdownLimitForm(request.POST or None, instance=limit)
     if request.method == "POST" and form.is_valid():
-        _drawdown_limit_set(limit=limit, max_drawdown_pct=form.cleaned_data["max_drawdown_pct"])
+        services.drawdown_limit_set(limit=limit, max_drawdown_pct=form.cleaned_data["max_drawdown_pct"])
         _revalue_now(request, client_id=client.pk)
         messages.success(request, _("Drawdown limit saved."))
         return redirect(_portfolio_url(client.pk))
@@ -226,19 +218,6 @@ def drawdown_edit(request, pk: int):
 
 def _form_page(request, *, client, form, title):
     return render(request, "portfolios/form_page.html", {"client": client, "form": form, "title": title})
-
-
-# Writes the domain layer does not offer yet: a limit is two fields, checked by full_clean.
-def _stop_loss_set(*, holding: Holding, price, pct) -> None:
-    holding.stop_loss_price, holding.stop_loss_pct = price, pct
-    holding.full_clean()
-    holding.save(update_fields=["stop_loss_price", "stop_loss_pct"])
-
-
-def _drawdown_limit_set(*, limit: DrawdownLimit, max_drawdown_pct) -> None:
-    limit.max_drawdown_pct = max_drawdown_pct
-    limit.full_clean()
-    limit.save()
 
 
 def _revalue_now(request, *, client_id: int) -> None:
