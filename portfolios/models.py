@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -407,6 +408,24 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    # The message is kept untranslated with its parameters in ``details``, so each reader
+    # sees it in their own language; ``message`` holds the English text for search and exports.
+    @staticmethod
+    def message_details(template: str, params: dict) -> dict:
+        return {"message_template": template, "message_params": params}
+
+    @staticmethod
+    def message_stored(details: dict) -> str:
+        return details["message_template"] % details["message_params"]
+
+    @property
+    def text(self) -> str:
+        """The message in the active language."""
+        template = self.details.get("message_template") if isinstance(self.details, dict) else None
+        if not template:
+            return self.message
+        return gettext(template) % self.details["message_params"]
 
 
 class Goal(models.Model):

@@ -16,6 +16,7 @@ from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from crm.models import Client
 from crm.selectors import client_list_visible
@@ -412,7 +413,13 @@ class Breach:
     subject: str
     actual: Decimal  # % of AUM, or an amount in the base currency for bank deposits
     limit: Decimal
-    message: str
+    # An untranslated message and its parameters, so each reader sees it in their language.
+    template: str
+    params: dict
+
+    @property
+    def message(self) -> str:
+        return _(self.template) % self.params
 
 
 def concentration_limits() -> dict[str, Decimal]:
@@ -446,14 +453,14 @@ def concentration_breaches(
         for subject, amount in sorted(amounts.items()):
             actual = percent(amount, aum)
             if actual > limits[kind]:
-                breaches.append(Breach(kind=kind, subject=subject, actual=actual, limit=limits[kind], message=message % {
-                    "subject": subject, "actual": actual, "limit": plain(limits[kind])}))
+                breaches.append(Breach(kind=kind, subject=subject, actual=actual, limit=limits[kind], template=message,
+                                       params={"subject": subject, "actual": str(actual), "limit": plain(limits[kind])}))
 
     by_instrument: dict[str, Decimal] = {}
     for row in summary.holdings:
         by_instrument[row.instrument_code] = by_instrument.get(row.instrument_code, ZERO) + row.market_value_base
     share_breaches(kinds.SINGLE_HOLDING, by_instrument,
-                   _("Holding %(subject)s is %(actual)s%% of AUM, above the %(limit)s%% limit."))
+                   gettext_noop("Holding %(subject)s is %(actual)s%% of AUM, above the %(limit)s%% limit."))
 
     if kinds.ASSET_CLASS_BAND in limits:
         override = limits[kinds.ASSET_CLASS_BAND]
@@ -464,14 +471,14 @@ def concentration_breaches(
             if not (low <= row.actual <= high):
                 breaches.append(Breach(
                     kind=kinds.ASSET_CLASS_BAND, subject=row.asset_class, actual=row.actual, limit=row.target,
-                    message=_("%(label)s is %(actual)s%% of AUM, outside its band of %(low)s–%(high)s%%.") % {
-                        "label": row.label, "actual": row.actual, "low": plain(low), "high": plain(high)},
+                    template=gettext_noop("%(label)s is %(actual)s%% of AUM, outside its band of %(low)s–%(high)s%%."),
+                    params={"label": str(row.label), "actual": str(row.actual), "low": plain(low), "high": plain(high)},
                 ))
 
     for kind, attribute, message in [
-        (kinds.REGION, "region", _("Region %(subject)s is %(actual)s%% of AUM, above the %(limit)s%% limit.")),
-        (kinds.INDUSTRY, "industry", _("Industry %(subject)s is %(actual)s%% of AUM, above the %(limit)s%% limit.")),
-        (kinds.ISSUER, "issuer", _("Issuer %(subject)s is %(actual)s%% of AUM, above the %(limit)s%% limit.")),
+        (kinds.REGION, "region", gettext_noop("Region %(subject)s is %(actual)s%% of AUM, above the %(limit)s%% limit.")),
+        (kinds.INDUSTRY, "industry", gettext_noop("Industry %(subject)s is %(actual)s%% of AUM, above the %(limit)s%% limit.")),
+        (kinds.ISSUER, "issuer", gettext_noop("Issuer %(subject)s is %(actual)s%% of AUM, above the %(limit)s%% limit.")),
     ]:
         amounts: dict[str, Decimal] = {}
         for row in summary.holdings:
@@ -489,9 +496,10 @@ def concentration_breaches(
             if amount > cover:
                 breaches.append(Breach(
                     kind=kinds.BANK_DEPOSIT, subject=bank, actual=amount, limit=cover,
-                    message=_("Deposits at %(bank)s are %(amount)s %(currency)s, above the %(cover)s %(currency)s "
-                              "deposit-insurance cover.") % {
-                        "bank": bank, "amount": amount, "cover": cents(cover), "currency": summary.base_currency},
+                    template=gettext_noop("Deposits at %(bank)s are %(amount)s %(currency)s, above the %(cover)s "
+                                          "%(currency)s deposit-insurance cover."),
+                    params={"bank": bank, "amount": str(amount), "cover": str(cents(cover)),
+                            "currency": summary.base_currency},
                 ))
     return breaches
 

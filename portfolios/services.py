@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import Client
 from crm.selectors import aum_tier_for
@@ -152,18 +153,20 @@ def _concentration_alerts_sync(*, client: Client, summary, now) -> None:
         if key not in breaches:
             _alert_resolve(alert, now)
     for key, breach in breaches.items():
-        details = {"actual": str(breach.actual), "limit": str(breach.limit)}
+        details = {"actual": str(breach.actual), "limit": str(breach.limit),
+                   **Alert.message_details(breach.template, breach.params)}
         alert = open_alerts.get(key)
         if alert is None:
-            _alert_raise(client=client, kind=breach.kind, subject=breach.subject, message=breach.message,
-                         details=details, now=now)
-        elif (alert.message, alert.details) != (breach.message, details):
-            alert.message, alert.details = breach.message, details
+            _alert_raise(client=client, kind=breach.kind, subject=breach.subject, details=details, now=now)
+        elif alert.details != details:
+            alert.message, alert.details = Alert.message_stored(details), details
             alert.save(update_fields=["message", "details"])
 
 
-def _alert_raise(*, client: Client, kind: str, subject: str, message: str, details: dict, now) -> Alert:
-    alert = Alert(client=client, kind=kind, subject=subject[:200], message=message[:500], details=details, raised_at=now)
+def _alert_raise(*, client: Client, kind: str, subject: str, details: dict, now) -> Alert:
+    """Open an alert; ``details`` carries its message (see Alert.message_details)."""
+    alert = Alert(client=client, kind=kind, subject=subject[:200], message=Alert.message_stored(details)[:500],
+                  details=details, raised_at=now)
     alert.full_clean(validate_constraints=False)  # the open-alert constraint is the database's to enforce
     alert.save()
     return alert
@@ -193,7 +196,7 @@ def _stop_loss_check(*, client: Client, on_date: date, now) -> None:
         price_date, price = prices.get(holding.instrument_id, (None, None))
         if price_date is not None and price_date < holding.valuation_date:
             price = None  # positions imported after the last price: their own value is newer
-        breached, message = _stop_loss_state(holding, price)
+        breached, message_details = _stop_loss_state(holding, price)
         if breached == holding.stop_loss_breached:
             continue
         holding.stop_loss_breached = breached
@@ -201,13 +204,13 @@ def _stop_loss_check(*, client: Client, on_date: date, now) -> None:
         subject = _holding_subject(holding)
         if breached:
             _alert_resolve_open(client=client, kind=Alert.Kind.STOP_LOSS, subject=subject, now=now)
-            _alert_raise(client=client, kind=Alert.Kind.STOP_LOSS, subject=subject, message=message,
-                         details={"holding_id": holding.pk}, now=now)
+            _alert_raise(client=client, kind=Alert.Kind.STOP_LOSS, subject=subject,
+                         details={"holding_id": holding.pk, **message_details}, now=now)
         else:
             _alert_resolve_open(client=client, kind=Alert.Kind.STOP_LOSS, subject=subject, now=now)
 
 
-def _stop_loss_state(holding: Holding, price: Decimal | None) -> tuple[bool, str]:
+def _stop_loss_state(holding: Holding, price: Decimal | None) -> tuple[bool, dict]:
     """Whether the holding is at or beyond its stop-loss now, and what to say if so.
 
     The price is the instrument's latest recorded price unless the holding was valued after
@@ -217,15 +220,17 @@ def _stop_loss_state(holding: Holding, price: Decimal | None) -> tuple[bool, str
         price = holding.market_value / holding.quantity
     code = holding.instrument.code
     if holding.stop_loss_price is not None and price is not None and price <= holding.stop_loss_price:
-        return True, _("%(code)s is at %(price)s, at or below its stop-loss price of %(stop)s.") % {
-            "code": code, "price": plain(price), "stop": plain(holding.stop_loss_price)}
+        return True, Alert.message_details(
+            gettext_noop("%(code)s is at %(price)s, at or below its stop-loss price of %(stop)s."),
+            {"code": code, "price": plain(price), "stop": plain(holding.stop_loss_price)})
     if holding.stop_loss_pct is not None and holding.cost > 0:
         loss = (holding.cost - holding.market_value) * HUNDRED / holding.cost
         if loss >= holding.stop_loss_pct:
-            return True, _("%(code)s has lost %(loss)s%% against cost, at or beyond its %(stop)s%% stop-loss.") % {
-                "code": code, "loss": selectors.percent(holding.cost - holding.market_value, holding.cost),
-                "stop": plain(holding.stop_loss_pct)}
-    return False, ""
+            return True, Alert.message_details(
+                gettext_noop("%(code)s has lost %(loss)s%% against cost, at or beyond its %(stop)s%% stop-loss."),
+                {"code": code, "loss": str(selectors.percent(holding.cost - holding.market_value, holding.cost)),
+                 "stop": plain(holding.stop_loss_pct)})
+    return False, {}
 
 
 def _drawdown_check(*, client: Client, aum: Decimal, on_date: date, now) -> None:
@@ -244,10 +249,12 @@ def _drawdown_check(*, client: Client, aum: Decimal, on_date: date, now) -> None
         shown = selectors.percent(peak - aum, peak)
         _alert_raise(
             client=client, kind=Alert.Kind.DRAWDOWN, subject="",
-            message=_("AUM is %(drawdown)s%% below its peak of %(peak)s %(currency)s, beyond the %(limit)s%% "
-                      "maximum drawdown.") % {"drawdown": shown, "peak": peak, "currency": client.aum_currency,
-                                              "limit": plain(limit.max_drawdown_pct)},
-            details={"peak": str(peak), "aum": str(aum), "drawdown_pct": str(shown)}, now=now,
+            details={"peak": str(peak), "aum": str(aum), "drawdown_pct": str(shown), **Alert.message_details(
+                gettext_noop("AUM is %(drawdown)s%% below its peak of %(peak)s %(currency)s, beyond the %(limit)s%% "
+                             "maximum drawdown."),
+                {"drawdown": str(shown), "peak": str(peak), "currency": client.aum_currency,
+                 "limit": plain(limit.max_drawdown_pct)})},
+            now=now,
         )
 
 

@@ -48,3 +48,23 @@ def test_it_keeps_an_acknowledged_alert_open_and_acknowledges_once(owner, teamma
     assert (newer.acknowledged_by, newer.resolved_at) == (owner, None)
     assert list(alert_list_open(user=owner)) == [newer, older]
     assert list(alert_list_open(user=owner, include_acknowledged=False)) == [older]
+
+
+def test_it_shows_each_reader_the_alert_in_their_language(client, owner, client_record):
+    from django.urls import reverse
+
+    from portfolios.models import Alert
+
+    details = Alert.message_details(
+        "%(code)s is at %(price)s, at or below its stop-loss price of %(stop)s.",
+        {"code": "AAPL", "price": "150", "stop": "160"},
+    )
+    AlertFactory(client=client_record, kind=Alert.Kind.STOP_LOSS, details=details,
+                 message=Alert.message_stored(details))
+    client.force_login(owner)
+    english = client.get(reverse("home")).content.decode()
+    assert "AAPL is at 150, at or below its stop-loss price of 160." in english
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    chinese = client.get(reverse("home")).content.decode()
+    assert "AAPL is at 150" not in chinese
+    assert "AAPL" in chinese and "160" in chinese

@@ -94,7 +94,8 @@ def test_it_raises_one_concentration_alert_and_resolves_it_when_back_within_limi
 
     [alert] = Alert.objects.all()
     assert (alert.kind, alert.subject, alert.resolved_at) == (Alert.Kind.SINGLE_HOLDING, "AAPL", None)
-    assert alert.details == {"actual": "65.44", "limit": "60.00"}
+    assert (alert.details["actual"], alert.details["limit"]) == ("65.44", "60.00")
+    assert alert.message == "Holding AAPL is 65.44% of AUM, above the 60% limit."
 
     ConcentrationLimit.objects.filter(kind=ConcentrationLimit.Kind.SINGLE_HOLDING).update(threshold=70)
     services.valuation_refresh(client_id=portfolio.pk, valuation_date=TODAY)
