@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
@@ -345,9 +346,10 @@ def choice_normalise(value, *, choices, aliases: dict[str, str] | None = None) -
     lookup: dict[str, str] = {}
     for stored, label in choices.choices:
         lookup[_choice_key(stored)] = stored
-        lookup[_choice_key(str(label))] = stored
-        with translation.override("zh-hans"):
-            lookup.setdefault(_choice_key(str(label)), stored)
+        # A file's labels are in whichever shipped language its author used, not the reader's.
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                lookup.setdefault(_choice_key(str(label)), stored)
     for alias, stored in {**CHOICE_ALIASES.get(choices.__name__, {}), **(aliases or {})}.items():
         lookup[_choice_key(alias)] = stored
     found = lookup.get(_choice_key(text))

@@ -128,3 +128,15 @@ def test_it_guesses_the_id_type_of_a_bare_number():
     assert n.id_type_guess("E12345678") == "passport"
     assert n.id_type_guess(CREDIT, kind="corporate") == "credit_code"
     assert n.id_type_guess("ABC") == ""
+
+
+def test_it_reads_english_and_chinese_labels_whatever_the_readers_language():
+    from django.utils import translation
+
+    from crm.models import Client
+    from crm.normalisers import choice_normalise
+
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            assert choice_normalise("High risk, high return", choices=Client.ReturnExpectation) == "high"
+            assert choice_normalise("高风险高收益", choices=Client.ReturnExpectation) == "high"
