@@ -45,6 +45,9 @@ class ClientFilterForm(forms.Form):
     risk = forms.ChoiceField(label=_("Risk level"), required=False)
     lifecycle = forms.ChoiceField(label=_("Lifecycle stage"), required=False)
     rm = forms.ChoiceField(label=_("Primary RM"), required=False)
+    goal = forms.ChoiceField(label=_("Investment goal"), required=False)
+    liquidity = forms.ChoiceField(label=_("Liquidity need"), required=False)
+    returns = forms.ChoiceField(label=_("Return expectation"), required=False)
     tags = forms.ModelMultipleChoiceField(label=_("Tags"), required=False, queryset=Tag.objects.all(),
                                           widget=forms.SelectMultiple(attrs={"size": 3}))
     status = forms.ChoiceField(label=_("Status"), required=False)
@@ -57,6 +60,9 @@ class ClientFilterForm(forms.Form):
         self.fields["risk"].choices = any_label + [(selectors.RISK_NOT_ASSESSED, _("Not assessed"))] + list(
             RiskLevel.choices)
         self.fields["lifecycle"].choices = any_label + list(Client.LifecycleStage.choices)
+        self.fields["goal"].choices = any_label + list(Client.InvestmentGoal.choices)
+        self.fields["liquidity"].choices = any_label + list(Client.LiquidityNeed.choices)
+        self.fields["returns"].choices = any_label + list(Client.ReturnExpectation.choices)
         managers = selectors.manager_list_filterable(user=user).order_by("first_name", "last_name", "username")
         self.fields["rm"].choices = any_label + [(selectors.MANAGER_NONE, _("Unassigned"))] + [
             (str(m.pk), str(m)) for m in managers]
@@ -76,7 +82,14 @@ class ClientFilterForm(forms.Form):
                 Column("lifecycle", css_class="col-md-2"),
                 Column("status", css_class="col-md-2"),
             ),
-            Row(Column("rm", css_class="col-md-4"), Column("tags", css_class="col-md-4"), "sort"),
+            Row(
+                Column("goal", css_class="col-md-2"),
+                Column("liquidity", css_class="col-md-2"),
+                Column("returns", css_class="col-md-2"),
+                Column("rm", css_class="col-md-3"),
+                Column("tags", css_class="col-md-3"),
+                "sort",
+            ),
         )
 
     def selector_params(self) -> dict:

@@ -188,7 +188,8 @@ def _search_condition(term: str) -> Q:
 def client_list_search(*, user, params: Mapping | None = None) -> QuerySet[Client]:
     """The visible clients matching search, filters and sort in ``params`` (validated by ClientFilterForm).
 
-    Keys: q, tier, risk (a level or "none" for not assessed), lifecycle, rm (an id or "none"),
+    Keys: q, tier, risk (a level or "none" for not assessed), lifecycle, goal, liquidity, returns,
+    rm (an id or "none"),
     tags (ids, any of), status ("" hides merged records, "all" shows everything), sort (one of
     CLIENT_SORTS, "-" prefix for descending). Unknown values are ignored, never an error.
     """
@@ -204,8 +205,14 @@ def client_list_search(*, user, params: Mapping | None = None) -> QuerySet[Clien
         clients = clients.filter(risk_level="")
     elif risk:
         clients = clients.filter(risk_level=risk)
-    if params.get("lifecycle") in Client.LifecycleStage.values:
-        clients = clients.filter(lifecycle_stage=params["lifecycle"])
+    for key, field, choices in [
+        ("lifecycle", "lifecycle_stage", Client.LifecycleStage),
+        ("goal", "investment_goal", Client.InvestmentGoal),
+        ("liquidity", "liquidity_need", Client.LiquidityNeed),
+        ("returns", "return_expectation", Client.ReturnExpectation),
+    ]:
+        if params.get(key) in choices.values:
+            clients = clients.filter(**{field: params[key]})
     manager = params.get("rm")
     if manager == MANAGER_NONE:
         clients = clients.filter(primary_manager__isnull=True)

@@ -23,11 +23,15 @@ def book(owner):
     wang = ClientFactory(legal_name="Wang Fang", preferred_name="Fiona", id_type=Client.IdType.RESIDENT_ID,
                          id_number="11010519491231002X", phone="+8613912345678", email="fang.wang@mail.example",
                          aum_total=Decimal("8000000"), aum_tier=Client.AumTier.HNW, risk_level="C4",
-                         lifecycle_stage=Client.LifecycleStage.MATURITY, manager=owner)
+                         lifecycle_stage=Client.LifecycleStage.MATURITY, investment_goal=Client.InvestmentGoal.RETIREMENT,
+                         liquidity_need=Client.LiquidityNeed.LOW, return_expectation=Client.ReturnExpectation.STABLE,
+                         manager=owner)
     wang.tags.add(vip)
     li = ClientFactory(legal_name="李娜", phone="+8613700000001", email="li.na@mail.example",
                        aum_total=Decimal("600000"), aum_tier=Client.AumTier.AFFLUENT,
-                       lifecycle_stage=Client.LifecycleStage.GROWTH, manager=owner)
+                       lifecycle_stage=Client.LifecycleStage.GROWTH, investment_goal=Client.InvestmentGoal.EDUCATION,
+                       liquidity_need=Client.LiquidityNeed.HIGH, return_expectation=Client.ReturnExpectation.HIGH,
+                       manager=owner)
     chen = ClientFactory(legal_name="Chen Jie", aum_total=Decimal("1000"), risk_level="C2", manager=owner)
     return {"wang": wang, "li": li, "chen": chen, "vip": vip}
 
@@ -59,6 +63,10 @@ def test_it_finds_clients_by_name_id_number_phone_or_email(client, owner, book, 
     ({"risk": "none"}, ["李娜"]),                  # not assessed yet
     ({"lifecycle": "growth"}, ["李娜"]),
     ({"tier": "mass", "risk": "C2"}, ["Chen Jie"]),
+    ({"goal": "education"}, ["李娜"]),
+    ({"liquidity": "low"}, ["Wang Fang"]),
+    ({"returns": "high"}, ["李娜"]),
+    ({"goal": "retirement", "returns": "stable"}, ["Wang Fang"]),
     ({"tier": "bogus"}, ["Chen Jie", "Wang Fang", "李娜"]),  # an unknown value filters nothing
 ])
 def test_it_filters_by_segment(client, owner, book, params, expected):
