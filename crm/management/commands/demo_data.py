@@ -1,13 +1,12 @@
 """``manage.py demo_data [--clients N]``: demo staff, teams and a book of clients; safe to run again."""
 
 import argparse
-import importlib
-import importlib.util
 import time
 
 from django.core.management.base import BaseCommand
 
 from crm.demo import DEMO_PASSWORD, demo_book_create, demo_staff_create
+from portfolios.demo import portfolio_demo_create
 
 HISTORY_UP_TO = 20_000
 
@@ -20,6 +19,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--clients", type=int, default=300, help="how many demo clients the book should hold")
+        parser.add_argument(
+            "--portfolios", type=int, default=2000,
+            help="at most this many of the new clients get demo accounts and holdings (a large book "
+                 "for benchmarks needs only a sample)",
+        )
         parser.add_argument("--seed", type=int, default=2026, help="random seed, for a repeatable book")
         parser.add_argument(
             "--history", action=argparse.BooleanOptionalAction, default=None,
@@ -27,7 +31,7 @@ class Command(BaseCommand):
                  "so a benchmark book is written about twice as fast)" % HISTORY_UP_TO,
         )
 
-    def handle(self, *args, clients: int, seed: int, history: bool | None, **options):
+    def handle(self, *args, clients: int, seed: int, history: bool | None, portfolios: int, **options):
         started = time.monotonic()
         credentials = demo_staff_create()
         self.stdout.write(self.style.MIGRATE_HEADING("Demo staff (username / password / role):"))
@@ -40,10 +44,8 @@ class Command(BaseCommand):
             f"Demo book: {clients} clients ({'with' if history else 'without'} history rows)"))
         created = demo_book_create(clients=clients, seed=seed, log=self.stdout.write, history=history)
         self.stdout.write(f"  {len(created)} clients created in {time.monotonic() - started:.1f}s")
-        if created and importlib.util.find_spec("portfolios.demo") is not None:
-            # The portfolios app adds holdings to the new clients when it offers a demo hook.
-            hook = getattr(importlib.import_module("portfolios.demo"), "portfolio_demo_create", None)
-            if hook is not None:
-                hook(clients=created)
-                self.stdout.write(f"  portfolios added ({time.monotonic() - started:.1f}s)")
+        if created and portfolios > 0:
+            portfolio_demo_create(clients=created[:portfolios])
+            self.stdout.write(f"  portfolios added for {min(len(created), portfolios)} clients "
+                              f"({time.monotonic() - started:.1f}s)")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
