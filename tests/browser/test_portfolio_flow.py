@@ -52,6 +52,8 @@ def test_an_rm_rebalances_and_sees_a_stop_loss_alert_from_a_prices_import(
     expect(drifting.filter(has_text="Equity")).to_have_class(re.compile("table-danger"))
     expect(drifting.filter(has_text="Equity")).to_contain_text("outside band")
     expect(allocation.locator("canvas#allocation-chart")).to_be_visible()
+    # The canvas shows before the vendored Chart.js has run: wait for the chart itself.
+    page.wait_for_function("() => window.Chart && Chart.getChart('allocation-chart')")
     assert page.evaluate("() => Chart.getChart('allocation-chart').data.datasets[0].data[2]") == 70
 
     # Rebalance: preview, then save the proposal; nothing trades.
