@@ -26,7 +26,7 @@ PREVIEW_ROWS = 20
 
 
 def _require_importer(user) -> None:
-    if not imports.import_allowed(user):
+    if not selectors.client_change_allowed(user=user):
         raise Http404
 
 
@@ -42,11 +42,11 @@ def _import_own_open(user, pk: int) -> ClientImport:
 
 @require_GET
 def import_list(request):
-    if not (imports.import_allowed(request.user) or has_role(request.user, Role.COMPLIANCE)):
+    if not (selectors.client_change_allowed(user=request.user) or has_role(request.user, Role.COMPLIANCE)):
         raise Http404
     page = Paginator(imports.client_import_list_visible(user=request.user), 25).get_page(request.GET.get("page"))
     return render(request, "crm/imports/import_list.html",
-                  {"page": page, "may_import": imports.import_allowed(request.user)})
+                  {"page": page, "may_import": selectors.client_change_allowed(user=request.user)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -90,7 +90,7 @@ def _detail_context(request, client_import: ClientImport, form=None) -> dict:
     report = client_import.report
     rows = report.get("rows", [])
     may_commit = (client_import.status == ClientImport.Status.DRY_RUN and client_import.uploaded_by_id == request.user.pk
-                  and imports.import_allowed(request.user))
+                  and selectors.client_change_allowed(user=request.user))
     if may_commit and form is None:
         form = ImportDecisionsForm(rows=rows)
     new_rows = [r for r in rows if not r["errors"] and "duplicate" not in r]

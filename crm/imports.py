@@ -45,7 +45,7 @@ from simple_history.utils import bulk_create_with_history
 from . import normalisers
 from .models import Assignment, Client, ClientImport, ClientMerge, LifecycleTransition, Tag
 from .roles import Role, has_role
-from .selectors import client_list_editable
+from .selectors import client_change_allowed, client_list_editable
 
 IDENTIFIER_FIELDS = ("id_number", "phone", "email")
 
@@ -130,23 +130,18 @@ _BATCH = 500
 
 # --- access ----------------------------------------------------------------------
 
-def import_allowed(user) -> bool:
-    """Whether the user may import and merge clients: those who edit clients, not compliance."""
-    return has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD, Role.ADMINISTRATOR)
-
-
 def client_import_list_visible(*, user):
     """The imports a user may open: their own; administrators and compliance see all."""
     imports = ClientImport.objects.select_related("uploaded_by")
     if has_role(user, Role.ADMINISTRATOR, Role.COMPLIANCE):
         return imports
-    if not import_allowed(user):
+    if not client_change_allowed(user=user):
         return imports.none()
     return imports.filter(uploaded_by=user)
 
 
 def _require_import_allowed(user) -> None:
-    if not import_allowed(user):
+    if not client_change_allowed(user=user):
         raise PermissionDenied(_("Only staff who edit clients may import or merge them."))
 
 

@@ -44,8 +44,9 @@ def client_list_editable(*, user) -> QuerySet[Client]:
     return client_list_visible(user=user)
 
 
-def client_create_allowed(*, user) -> bool:
-    """Whether the user may register clients: RMs, team leads and administrators, not compliance."""
+def client_change_allowed(*, user) -> bool:
+    """Whether the user's role lets them register, import and change clients and their assets:
+    RMs, team leads and administrators, not compliance. Which clients: ``client_list_editable``."""
     return has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD, Role.ADMINISTRATOR)
 
 

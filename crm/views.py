@@ -98,7 +98,7 @@ def client_list(request):
         "sort_links": _sort_links(request, params.get("sort") or "name"),
         "saved_filters": selectors.saved_filter_list(user=request.user),
         "save_form": SavedFilterForm(initial={"query_string": query}),
-        "may_create": selectors.client_create_allowed(user=request.user),
+        "may_create": selectors.client_change_allowed(user=request.user),
     })
 
 
@@ -165,7 +165,7 @@ def saved_filter_delete(request, pk: int):
 
 
 def client_create(request):
-    if not selectors.client_create_allowed(user=request.user):
+    if not selectors.client_change_allowed(user=request.user):
         raise Http404
     form = ClientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

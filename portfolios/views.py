@@ -20,8 +20,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from crm.forms import form_errors_add
-from crm.roles import Role, has_role
-from crm.selectors import client_get_editable, client_get_visible, client_list_editable, client_list_visible
+from crm.selectors import (
+    client_change_allowed,
+    client_get_editable,
+    client_get_visible,
+    client_list_editable,
+    client_list_visible,
+)
 
 from . import imports, selectors, services
 from .forms import (
@@ -249,7 +254,7 @@ def alert_acknowledge(request, pk: int):
 
 def _require_importer(user) -> None:
     """Only staff who change client assets import them; for anyone else the page does not exist."""
-    if not has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD, Role.ADMINISTRATOR):
+    if not client_change_allowed(user=user):
         raise Http404
 
 
