@@ -259,23 +259,17 @@ def file_checksum(data: bytes) -> str:
 
 # --- column mapping ---------------------------------------------------------------
 
-def _header_key(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = re.sub(r"\(.*?\)|（.*?）|必填|required", "", text)
-    return re.sub(r"[\s_\-*:：.#/]+", "", text)
-
-
-_HEADER_ALIASES = {_header_key(alias): field.name for field in IMPORT_FIELDS for alias in field.headers}
+_HEADER_ALIASES = {normalisers.header_key(alias): field.name for field in IMPORT_FIELDS for alias in field.headers}
 for _field in IMPORT_FIELDS:
-    _HEADER_ALIASES.setdefault(_header_key(_field.name), _field.name)
-    _HEADER_ALIASES.setdefault(_header_key(str(_field.label)), _field.name)
+    _HEADER_ALIASES.setdefault(normalisers.header_key(_field.name), _field.name)
+    _HEADER_ALIASES.setdefault(normalisers.header_key(str(_field.label)), _field.name)
 
 
 def import_mapping_guess(headers: list[str]) -> dict[str, str]:
     """``{column index: field}`` for every header recognised; the first column wins a field."""
     mapping: dict[str, str] = {}
     for index, header in enumerate(headers):
-        field = _HEADER_ALIASES.get(_header_key(header))
+        field = _HEADER_ALIASES.get(normalisers.header_key(header))
         if field and field not in mapping.values():
             mapping[str(index)] = field
     return mapping

@@ -57,13 +57,7 @@ class Column:
 
 
 def _column(key, label, *aliases) -> Column:
-    return Column(key, label, tuple(header_normalise(a) for a in aliases))
-
-
-def header_normalise(header) -> str:
-    """Lower case, half-width, single spaces; "Market_Value " and "ＭＡＲＫＥＴ value" agree."""
-    text = unicodedata.normalize("NFKC", str(header or "")).replace("\ufeff", "").lower()
-    return " ".join(re.sub(r"[_\-./()（）:：]+", " ", text).split())
+    return Column(key, label, tuple(normalisers.header_key(a) for a in aliases))
 
 
 POSITION_COLUMNS = (
@@ -190,7 +184,7 @@ def _cell_text(value) -> str:
 def columns_map(headers: list[str], columns: tuple[Column, ...]) -> dict[str, int]:
     """Which position each known column is at; the first matching header wins, unknown ones are ignored."""
     found: dict[str, int] = {}
-    normalised = [header_normalise(h) for h in headers]
+    normalised = [normalisers.header_key(h) for h in headers]
     for column in columns:
         for index, header in enumerate(normalised):
             if header in column.aliases and index not in found.values():
