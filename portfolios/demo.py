@@ -9,7 +9,7 @@ again: clients that already have accounts are left alone, shared rows are get-or
 
 import random
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils import timezone
 from crm.models import Client
 
 from . import services
+from .selectors import cents
 from .models import (
     Account,
     AssetClass,
@@ -32,7 +33,6 @@ from .models import (
 )
 
 MONTHS = 12
-CENT = Decimal("0.01")
 
 # (name, deposit-taking bank)
 INSTITUTIONS = [
@@ -93,10 +93,6 @@ CLASS_INSTRUMENTS = {
     AssetClass.INSURANCE: ["PA-ANNUITY"], AssetClass.REAL_ESTATE: ["RE-SH-APT"], AssetClass.PHYSICAL: ["AU9999"],
     AssetClass.ALTERNATIVES: ["PE-FUND-I"],
 }
-
-
-def _money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _month_ends(today: date) -> list[date]:
@@ -194,16 +190,16 @@ def _client_portfolio_create(client: Client, *, rng, today, instruments, institu
             instrument = instruments[code]
             value_cny = amount / len(chosen)
             rate = FX_TODAY.get(instrument.currency, Decimal("1"))
-            market_value = _money(value_cny / rate)
+            market_value = cents(value_cny / rate)
             price = prices[code]
             quantity = (market_value / price).quantize(Decimal("0.01")) if price else Decimal("1")
             if price:
-                market_value = _money(quantity * price)
+                market_value = cents(quantity * price)
             kind, institution = _account_for(asset_class, instrument.currency, bank)
             holdings.append(Holding(
                 account=account(kind, institution, instrument.currency if asset_class == AssetClass.CASH else "CNY"),
                 instrument=instrument, quantity=quantity, market_value=market_value, currency=instrument.currency,
-                cost=_money(market_value * Decimal(str(rng.uniform(0.75, 1.2)))),
+                cost=cents(market_value * Decimal(str(rng.uniform(0.75, 1.2)))),
                 valuation_date=today, is_illiquid=code in ILLIQUID,
             ))
     equities = [h for h in holdings if h.instrument.asset_class == AssetClass.EQUITY]
@@ -211,11 +207,11 @@ def _client_portfolio_create(client: Client, *, rng, today, instruments, institu
         # A stop-loss 15% under cost; half the time the stock was bought dearer, so it fires today.
         equities[0].stop_loss_pct = Decimal("15")
         if rng.random() < 0.5:
-            equities[0].cost = _money(equities[0].market_value * Decimal("1.25"))
+            equities[0].cost = cents(equities[0].market_value * Decimal("1.25"))
     Holding.objects.bulk_create(holdings)
     if rng.random() < 0.25:
         DrawdownLimit.objects.create(client=client, max_drawdown_pct=Decimal(rng.choice(["10", "15", "20"])))
-    _history_create(client, aum=sum((_money(h.market_value * FX_TODAY.get(h.currency, Decimal("1")))
+    _history_create(client, aum=sum((cents(h.market_value * FX_TODAY.get(h.currency, Decimal("1")))
                                      for h in holdings), Decimal("0")), rng=rng, today=today)
     _goals_create(client, aum=aum, rng=rng, today=today)
 
@@ -240,7 +236,7 @@ def _history_create(client: Client, *, aum: Decimal, rng, today: date) -> None:
     """Month-end AUM for the past year, walking back from today's value (today's is the refresh's)."""
     snapshots, value = [], aum
     for day in reversed(_month_ends(today)[:-1]):
-        value = _money(value / Decimal(str(1 + rng.gauss(0.005, 0.03))))
+        value = cents(value / Decimal(str(1 + rng.gauss(0.005, 0.03))))
         snapshots.append(ValuationSnapshot(client=client, valuation_date=day, aum=value, currency="CNY"))
     ValuationSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
 
@@ -254,8 +250,8 @@ def _goals_create(client: Client, *, aum: Decimal, rng, today: date) -> None:
     ]
     for kind, name, years, share in rng.sample(options, k=rng.randint(0, 2)):
         services.goal_create(
-            client=client, kind=kind, name=name, target_amount=_money(max(aum * share, Decimal("100000"))),
+            client=client, kind=kind, name=name, target_amount=cents(max(aum * share, Decimal("100000"))),
             currency="CNY", target_date=today.replace(year=today.year + years, day=1),
-            funded_amount=_money(aum * share * Decimal(str(rng.uniform(0.1, 0.6)))),
+            funded_amount=cents(aum * share * Decimal(str(rng.uniform(0.1, 0.6)))),
             expected_return_pct=Decimal(rng.choice(["2.5", "3", "4", "5"])),
         )
