@@ -201,7 +201,7 @@ def holding_stop_loss(request, pk: int):
     form = StopLossForm(request.POST or None, instance=holding)
     if request.method == "POST" and form.is_valid():
         services.holding_stop_loss_set(holding=holding, price=form.cleaned_data["stop_loss_price"],
-                       pct=form.cleaned_data["stop_loss_pct"])
+                                       pct=form.cleaned_data["stop_loss_pct"])
         _revalue_now(request, client_id=holding.account.client_id)
         messages.success(request, _("Stop-loss saved."))
         return redirect(_portfolio_url(holding.account.client_id))
