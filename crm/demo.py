@@ -9,6 +9,7 @@ the ones created by the demo administrator). Clients are written in bulk, so
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,6 +23,30 @@ from .models import Assignment, Client, Household, HouseholdMember, LifecycleTra
 from .normalisers import credit_code_check_character, resident_id_check_digit
 from .roles import Role
 from .selectors import aum_tier_for, aum_tier_thresholds
+
+# Other apps add their demo records (portfolios, assessments, contacts) to the demo book by
+# registering a builder in their AppConfig.ready(); ``demo_data`` calls each in order with
+# the new clients' ids, so crm imports none of them.
+DemoBuilder = Callable[..., str]  # (*, clients: list[int], rng: random.Random) -> a line for the log
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    key: str
+    build: DemoBuilder
+    order: int = 100
+
+
+_demo_steps: dict[str, DemoStep] = {}
+
+
+def demo_step_register(step: DemoStep) -> None:
+    _demo_steps[step.key] = step
+
+
+def demo_steps() -> list[DemoStep]:
+    return sorted(_demo_steps.values(), key=lambda step: (step.order, step.key))
+
 
 DEMO_PASSWORD = "demo-pass-2026"  # documented in the README of the command; demo databases only
 DEMO_ADMIN = "demo-admin"

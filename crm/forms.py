@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from risk.choices import RiskLevel
+from .scales import RiskLevel
 
-from . import normalisers, selectors, services
+from . import access, normalisers, selectors, services
 from .models import Assignment, Client, Household, HouseholdMember, Tag
 
 
@@ -63,7 +63,7 @@ class ClientFilterForm(forms.Form):
         self.fields["goal"].choices = any_label + list(Client.InvestmentGoal.choices)
         self.fields["liquidity"].choices = any_label + list(Client.LiquidityNeed.choices)
         self.fields["returns"].choices = any_label + list(Client.ReturnExpectation.choices)
-        managers = selectors.manager_list_filterable(user=user).order_by("first_name", "last_name", "username")
+        managers = access.manager_list_filterable(user=user).order_by("first_name", "last_name", "username")
         self.fields["rm"].choices = any_label + [(selectors.MANAGER_NONE, _("Unassigned"))] + [
             (str(m.pk), str(m)) for m in managers]
         self.fields["status"].choices = [("", _("Active and inactive")), *Client.Status.choices,
@@ -133,7 +133,7 @@ class ClientForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         creating = self.instance.pk is None
-        assignable = selectors.manager_list_assignable(user=user)
+        assignable = access.manager_list_assignable(user=user)
         # Only a lead or administrator creating a client picks its RM; an RM's new client is theirs.
         if creating and assignable.exists():
             self.fields["primary_manager"].queryset = assignable.order_by("first_name", "last_name")
@@ -221,7 +221,7 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, user, client: Client, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = selectors.manager_list_assignable(user=user).order_by(
+        self.fields["manager"].queryset = access.manager_list_assignable(user=user).order_by(
             "first_name", "last_name")
         self.helper = _helper(submit_label=_("Assign"), action=reverse("crm:client-reassign", args=[client.pk]))
 
@@ -245,7 +245,7 @@ class HandoverForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        staff = selectors.manager_list_assignable(user=user).order_by("first_name", "last_name")
+        staff = access.manager_list_assignable(user=user).order_by("first_name", "last_name")
         self.fields["leaving_manager"].queryset = staff
         self.fields["targets"].queryset = staff
         self.helper = _helper(submit_label=_("Preview handover"), action=reverse("crm:handover"))
@@ -308,7 +308,7 @@ class HouseholdMemberAddForm(forms.Form):
                               action=reverse("crm:household-member-add", args=[household.pk]))
 
     def clean_client(self):
-        editable = selectors.client_list_editable(user=self.user).values("pk")
+        editable = access.client_list_editable(user=self.user).values("pk")
         matches = list(
             selectors.client_list_search(user=self.user, params={"q": self.cleaned_data["client"]})
             .filter(pk__in=editable)[:2]

@@ -17,16 +17,15 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import imports, selectors
+from . import access, imports
 from .import_forms import ClientMergeForm, ImportDecisionsForm, ImportMappingForm, ImportUploadForm, MergeChooseForm
 from .models import Client, ClientImport
-from .roles import Role, has_role
 
 PREVIEW_ROWS = 20
 
 
 def _require_importer(user) -> None:
-    if not selectors.client_change_allowed(user=user):
+    if not access.may_import(user):
         raise Http404
 
 
@@ -42,11 +41,11 @@ def _import_own_open(user, pk: int) -> ClientImport:
 
 @require_GET
 def import_list(request):
-    if not (selectors.client_change_allowed(user=request.user) or has_role(request.user, Role.COMPLIANCE)):
+    if not access.may_read_imports(request.user):
         raise Http404
     page = Paginator(imports.client_import_list_visible(user=request.user), 25).get_page(request.GET.get("page"))
     return render(request, "crm/imports/import_list.html",
-                  {"page": page, "may_import": selectors.client_change_allowed(user=request.user)})
+                  {"page": page, "may_import": access.may_import(request.user)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -90,7 +89,7 @@ def _detail_context(request, client_import: ClientImport, form=None) -> dict:
     report = client_import.report
     rows = report.get("rows", [])
     may_commit = (client_import.status == ClientImport.Status.DRY_RUN and client_import.uploaded_by_id == request.user.pk
-                  and selectors.client_change_allowed(user=request.user))
+                  and access.may_import(request.user))
     if may_commit and form is None:
         form = ImportDecisionsForm(rows=rows)
     new_rows = [r for r in rows if not r["errors"] and "duplicate" not in r]
@@ -152,7 +151,7 @@ def import_errors_download(request, pk: int):
 def client_merge(request, pk: int):
     """Merge a duplicate record into this client, choosing field by field."""
     _require_importer(request.user)
-    client = selectors.client_get_editable(user=request.user, pk=pk)
+    client = access.client_get_editable(user=request.user, pk=pk)
     if client.status == Client.Status.MERGED:
         raise Http404
     other_pk = request.POST.get("other") if request.method == "POST" else request.GET.get("other")
@@ -162,7 +161,7 @@ def client_merge(request, pk: int):
             "suggestions": imports.client_duplicates_suggest(user=request.user, client=client),
         })
     try:
-        other = selectors.client_get_editable(user=request.user, pk=int(other_pk))
+        other = access.client_get_editable(user=request.user, pk=int(other_pk))
     except ValueError:
         raise Http404
     if other.pk == client.pk or other.status == Client.Status.MERGED:

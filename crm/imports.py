@@ -44,8 +44,8 @@ from simple_history.utils import bulk_create_with_history
 
 from . import normalisers
 from .models import Assignment, Client, ClientImport, ClientMerge, LifecycleTransition, Tag
-from .roles import Role, has_role
-from .selectors import client_change_allowed, client_list_editable
+from . import access
+from .access import client_list_editable
 
 IDENTIFIER_FIELDS = ("id_number", "phone", "email")
 
@@ -133,15 +133,15 @@ _BATCH = 500
 def client_import_list_visible(*, user):
     """The imports a user may open: their own; administrators and compliance see all."""
     imports = ClientImport.objects.select_related("uploaded_by")
-    if has_role(user, Role.ADMINISTRATOR, Role.COMPLIANCE):
+    if access.may_read_all_imports(user):
         return imports
-    if not client_change_allowed(user=user):
+    if not access.may_change_clients(user):
         return imports.none()
     return imports.filter(uploaded_by=user)
 
 
 def _require_import_allowed(user) -> None:
-    if not client_change_allowed(user=user):
+    if not access.may_change_clients(user):
         raise PermissionDenied(_("Only staff who edit clients may import or merge them."))
 
 
@@ -744,7 +744,7 @@ def _clients_create(*, values_by_row: dict[int, dict], user, reason: str) -> dic
     """
     if not values_by_row:
         return {}
-    manager = user if has_role(user, Role.RELATIONSHIP_MANAGER) else None
+    manager = user if access.is_relationship_manager(user) else None
     now = timezone.now()
     numbers = list(values_by_row)
     clients = [

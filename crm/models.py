@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from risk.choices import RiskLevel
+from .scales import RiskLevel
 
 
 class User(AbstractUser):

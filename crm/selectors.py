@@ -1,4 +1,4 @@
-"""Reads of the client registry. ``client_list_visible`` is the one access rule."""
+"""Reads of the client registry. Which clients a user may see or change: ``crm.access``."""
 
 import re
 import unicodedata
@@ -9,68 +9,8 @@ from django.conf import settings
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.shortcuts import get_object_or_404
 
-from .models import Assignment, Client, Household, HouseholdMember, SavedFilter, Team
-from .roles import Role, has_role
-
-
-def client_list_visible(*, user) -> QuerySet[Client]:
-    """Every client the user may see; views, form choices and exports all start here.
-
-    An RM sees the clients they are the current primary RM of, or an open backup RM
-    of; a team lead also sees their teams' clients and clients with no primary RM;
-    compliance and administrators see everyone.
-    """
-    clients = Client.objects.all()
-    if has_role(user, Role.ADMINISTRATOR, Role.COMPLIANCE):
-        return clients
-    if not has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD):
-        return clients.none()
-    backup = Assignment.objects.filter(
-        client=OuterRef("pk"), manager=user, role=Assignment.Role.BACKUP, ended_at__isnull=True
-    )
-    served = Q(primary_manager=user) | Exists(backup)
-    if has_role(user, Role.TEAM_LEAD):
-        team_members = Team.objects.filter(lead=user).values("members")
-        served |= Q(primary_manager__in=team_members) | Q(primary_manager__isnull=True)
-    return clients.filter(served)
-
-
-def client_list_editable(*, user) -> QuerySet[Client]:
-    """The visible clients the user may change: compliance reads everything and edits nothing."""
-    if has_role(user, Role.ADMINISTRATOR):
-        return Client.objects.all()
-    if not has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD):
-        return Client.objects.none()
-    return client_list_visible(user=user)
-
-
-def client_change_allowed(*, user) -> bool:
-    """Whether the user's role lets them register, import and change clients and their assets:
-    RMs, team leads and administrators, not compliance. Which clients: ``client_list_editable``."""
-    return has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD, Role.ADMINISTRATOR)
-
-
-def client_get_visible(*, user, pk: int) -> Client:
-    """The client if the user may see it, else 404: another RM's client does not exist for them."""
-    return get_object_or_404(client_list_visible(user=user), pk=pk)
-
-
-def client_get_editable(*, user, pk: int) -> Client:
-    return get_object_or_404(client_list_editable(user=user), pk=pk)
-
-
-def manager_list_assignable(*, user) -> QuerySet:
-    """Staff this user may hand clients to: active RMs and team leads, the lead's own team for a lead."""
-    from django.contrib.auth import get_user_model
-
-    staff = get_user_model().objects.filter(
-        is_active=True, groups__name__in=[Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD]
-    ).distinct()
-    if has_role(user, Role.ADMINISTRATOR):
-        return staff
-    if has_role(user, Role.TEAM_LEAD):
-        return staff.filter(Q(teams__lead=user) | Q(pk=user.pk)).distinct()
-    return staff.none()
+from .access import client_list_editable, client_list_visible, manager_list_assignable
+from .models import Client, Household, HouseholdMember, SavedFilter
 
 
 def aum_tier_thresholds() -> dict[str, Decimal]:
@@ -232,18 +172,6 @@ def client_list_search(*, user, params: Mapping | None = None) -> QuerySet[Clien
     descending = sort.startswith("-")
     keys = _sort_keys().get(sort.lstrip("-"), _sort_keys()["name"])
     return clients.order_by(*(_reverse(keys) if descending else keys))
-
-
-def manager_list_filterable(*, user) -> QuerySet:
-    """Staff offered in the client list's RM filter: whom the user can see clients of."""
-    from django.contrib.auth import get_user_model
-
-    User = get_user_model()
-    if has_role(user, Role.ADMINISTRATOR, Role.COMPLIANCE):
-        return User.objects.filter(groups__name__in=[Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD]).distinct()
-    if has_role(user, Role.TEAM_LEAD):
-        return User.objects.filter(Q(teams__lead=user) | Q(pk=user.pk)).distinct()
-    return User.objects.filter(pk=user.pk)
 
 
 def client_tier_summary(*, user) -> list[dict]:

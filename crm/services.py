@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import selectors
+from . import access, selectors
 from .models import Assignment, Client, Household, HouseholdMember, LifecycleTransition, SavedFilter
 
 
@@ -222,7 +222,7 @@ def assignment_handover_bulk(
         raise ValidationError({"targets": _("Choose at least one relationship manager to take over.")})
     if any(target.pk == leaving_manager.pk for target in targets):
         raise ValidationError({"targets": _("The leaving relationship manager cannot take over their own clients.")})
-    allowed = set(selectors.manager_list_assignable(user=user).values_list("pk", flat=True))
+    allowed = set(access.manager_list_assignable(user=user).values_list("pk", flat=True))
     if any(target.pk not in allowed for target in targets):
         raise ValidationError({"targets": _("You may only hand clients to relationship managers you supervise.")})
     target_ids = {target.pk for target in targets}

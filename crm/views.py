@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import access, panels, selectors, services
 from .forms import (
     ClientFilterForm,
     ClientForm,
@@ -25,15 +25,8 @@ from .forms import (
     form_errors_add,
 )
 from .models import HouseholdMember
-from .roles import Role, has_role
 
 PAGE_SIZE = 50
-
-
-def _require_lead(user) -> None:
-    """Team-lead pages do not exist for anyone else (404, like every other page one may not use)."""
-    if not has_role(user, Role.TEAM_LEAD, Role.ADMINISTRATOR):
-        raise Http404
 
 
 class _Page:
@@ -83,6 +76,7 @@ def home(request):
     return render(request, "crm/home.html", {
         "client_count": sum(row["client_count"] for row in tiers),
         "tiers": tiers,
+        "dashboard_panels": panels.render(panels.DASHBOARD, request=request),
     })
 
 
@@ -98,7 +92,7 @@ def client_list(request):
         "sort_links": _sort_links(request, params.get("sort") or "name"),
         "saved_filters": selectors.saved_filter_list(user=request.user),
         "save_form": SavedFilterForm(initial={"query_string": query}),
-        "may_create": selectors.client_change_allowed(user=request.user),
+        "may_create": access.may_change_clients(request.user),
     })
 
 
@@ -165,12 +159,11 @@ def saved_filter_delete(request, pk: int):
 
 
 def client_create(request):
-    if not selectors.client_change_allowed(user=request.user):
-        raise Http404
+    access.require(access.may_change_clients(request.user))
     form = ClientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         primary = form.cleaned_data.get("primary_manager")
-        if "primary_manager" not in form.fields and has_role(request.user, Role.RELATIONSHIP_MANAGER):
+        if "primary_manager" not in form.fields and access.is_relationship_manager(request.user):
             primary = request.user
         try:
             client = services.client_create(created_by=request.user, primary_manager=primary,
@@ -184,7 +177,7 @@ def client_create(request):
 
 
 def client_edit(request, pk: int):
-    client = selectors.client_get_editable(user=request.user, pk=pk)
+    client = access.client_get_editable(user=request.user, pk=pk)
     form = ClientForm(request.POST or None, instance=client, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -200,17 +193,19 @@ def client_edit(request, pk: int):
 def client_detail(request, pk: int):
     context = selectors.client_360(user=request.user, pk=pk)
     client = context["client"]
-    may_edit = selectors.client_list_editable(user=request.user).filter(pk=client.pk).exists()
+    may_edit = access.client_may_edit(user=request.user, client_id=client.pk)
     context.update({
         "may_edit": may_edit,
-        "may_reassign": may_edit and has_role(request.user, Role.TEAM_LEAD, Role.ADMINISTRATOR),
+        "may_reassign": may_edit and access.may_use_team_pages(request.user),
         "lifecycle_form": LifecycleTransitionForm(client=client) if may_edit else None,
+        "main_panels": panels.render(panels.CLIENT_MAIN, request=request, client=client),
+        "side_panels": panels.render(panels.CLIENT_SIDE, request=request, client=client),
     })
     return render(request, "crm/client_detail.html", context)
 
 
 def client_lifecycle(request, pk: int):
-    client = selectors.client_get_editable(user=request.user, pk=pk)
+    client = access.client_get_editable(user=request.user, pk=pk)
     form = LifecycleTransitionForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
         try:
@@ -226,8 +221,8 @@ def client_lifecycle(request, pk: int):
 
 
 def client_reassign(request, pk: int):
-    _require_lead(request.user)
-    client = selectors.client_get_editable(user=request.user, pk=pk)
+    access.require(access.may_use_team_pages(request.user))
+    client = access.client_get_editable(user=request.user, pk=pk)
     form = ReassignForm(request.POST or None, user=request.user, client=client)
     if request.method == "POST" and form.is_valid():
         try:
@@ -249,7 +244,7 @@ def client_reassign(request, pk: int):
 
 def household_create(request, pk: int):
     """Open a household with this client as its first member."""
-    client = selectors.client_get_editable(user=request.user, pk=pk)
+    client = access.client_get_editable(user=request.user, pk=pk)
     form = HouseholdCreateForm(request.POST or None, action=request.path,
                                initial={"name": _("%(name)s household") % {"name": client.legal_name}})
     if request.method == "POST" and form.is_valid():
@@ -270,7 +265,7 @@ def _household_page(request, household, *, add_form=None, status=200):
     context = selectors.household_with_members(user=request.user, household=household)
     may_edit = selectors.household_list_editable(user=request.user).filter(pk=household.pk).exists()
     editable_ids = set(
-        selectors.client_list_editable(user=request.user)
+        access.client_list_editable(user=request.user)
         .filter(pk__in=[m.client_id for m in context["members"]]).values_list("pk", flat=True)
     ) if may_edit else set()
     context.update({
@@ -317,7 +312,7 @@ def household_member_add(request, pk: int):
 def household_member_remove(request, pk: int, member_pk: int):
     household = selectors.household_get_editable(user=request.user, pk=pk)
     member = get_object_or_404(
-        HouseholdMember.objects.filter(household=household, client__in=selectors.client_list_editable(
+        HouseholdMember.objects.filter(household=household, client__in=access.client_list_editable(
             user=request.user).values("pk")).select_related("client"),
         pk=member_pk,
     )
@@ -333,7 +328,7 @@ def household_member_remove(request, pk: int, member_pk: int):
 # ---------------------------------------------------------------------------
 
 def workload(request):
-    _require_lead(request.user)
+    access.require(access.may_use_team_pages(request.user))
     return render(request, "crm/workload.html", selectors.manager_workload(user=request.user))
 
 
@@ -347,7 +342,7 @@ def _handover_mapping(post) -> dict[int, int]:
 
 def handover(request):
     """Step one (form) and two (preview) of a bulk handover; the preview posts to handover-confirm."""
-    _require_lead(request.user)
+    access.require(access.may_use_team_pages(request.user))
     form = HandoverForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         plan = selectors.handover_plan(
@@ -366,7 +361,7 @@ def handover(request):
 
 @require_POST
 def handover_confirm(request):
-    _require_lead(request.user)
+    access.require(access.may_use_team_pages(request.user))
     form = HandoverForm(request.POST, user=request.user)
     if form.is_valid():
         try:

@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class PortfoliosConfig(AppConfig):
     name = "portfolios"
     verbose_name = _("Portfolios")
+
+    def ready(self):
+        from crm import demo, panels
+
+        from . import selectors
+        from .demo import portfolio_demo_build
+
+        panels.register(panels.Panel(
+            slot=panels.CLIENT_MAIN, key="portfolio", order=10,
+            template="portfolios/includes/client_panel.html", context=selectors.client_portfolio_panel))
+        panels.register(panels.Panel(
+            slot=panels.DASHBOARD, key="portfolio-alerts", order=50,
+            template="portfolios/includes/dashboard_alerts.html", context=selectors.dashboard_alerts_panel))
+        demo.demo_step_register(demo.DemoStep(key="portfolios", build=portfolio_demo_build, order=10))

@@ -255,3 +255,8 @@ def _goals_create(client: Client, *, aum: Decimal, rng, today: date) -> None:
             funded_amount=cents(aum * share * Decimal(str(rng.uniform(0.1, 0.6)))),
             expected_return_pct=Decimal(rng.choice(["2.5", "3", "4", "5"])),
         )
+
+
+def portfolio_demo_build(*, clients: list[int], rng: random.Random) -> str:
+    """The demo_data step: portfolios for the sample of new demo clients."""
+    return f"portfolios added for {portfolio_demo_create(clients=clients, rng=rng)} clients"

@@ -28,8 +28,8 @@ from django.utils.translation import gettext_lazy
 from crm import imports as crm_imports
 from crm import normalisers
 from crm.models import Client
-from crm.selectors import client_list_editable
-from risk.choices import ProductRiskRating
+from crm.access import client_list_editable
+from crm.scales import ProductRiskRating
 
 from . import selectors, services
 from .models import Account, AssetClass, Holding, Institution, Instrument, InstrumentPrice, LiquidityTier

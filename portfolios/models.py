@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from crm.models import Client
-from risk.choices import ProductRiskRating, RiskLevel
+from crm.scales import ProductRiskRating, RiskLevel
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
 PERCENT = {"max_digits": 7, "decimal_places": 4}

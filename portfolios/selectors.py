@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_noop
 
 from crm.models import Client
-from crm.selectors import client_list_visible
+from crm.access import client_list_visible
 
 from .models import (
     Alert,
@@ -626,3 +626,34 @@ def client_ids_with_holdings() -> QuerySet:
         Holding.objects.filter(account__is_active=True).values_list("account__client_id", flat=True).distinct()
         .order_by("account__client_id")
     )
+
+
+# ---------------------------------------------------------------------------
+# Panels on crm's pages (registered in apps.py)
+# ---------------------------------------------------------------------------
+
+TOP_CLASSES_SHOWN = 3
+DASHBOARD_ALERTS_SHOWN = 10
+
+
+def client_portfolio_panel(*, request, client: Client) -> dict:
+    """AUM and tier (stored on the client), the largest asset classes of the latest valuation and the
+    open alert count: two queries, whatever the portfolio's size."""
+    snapshot = ValuationSnapshot.objects.filter(client=client).order_by("-valuation_date").first()
+    top_classes = []
+    if snapshot is not None and snapshot.aum:
+        amounts = sorted(((Decimal(v), c) for c, v in snapshot.by_asset_class.items()), reverse=True)
+        top_classes = [
+            {"label": AssetClass(c).label if c in AssetClass.values else c, "amount": amount,
+             "weight": percent(amount, snapshot.aum)}
+            for amount, c in amounts[:TOP_CLASSES_SHOWN]
+        ]
+    return {
+        "client": client, "snapshot": snapshot, "top_classes": top_classes,
+        "open_alert_count": alert_list_open_for_client(client=client).count(),
+    }
+
+
+def dashboard_alerts_panel(*, request) -> dict:
+    """The newest open alerts on the clients the user may see, in one query."""
+    return {"alerts": list(alert_list_open(user=request.user)[:DASHBOARD_ALERTS_SHOWN]), "user": request.user}

@@ -11,7 +11,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,13 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from crm.forms import form_errors_add
-from crm.selectors import (
-    client_change_allowed,
-    client_get_editable,
-    client_get_visible,
-    client_list_editable,
-    client_list_visible,
-)
+from crm import access
+from crm.access import client_get_editable, client_get_visible, client_list_editable, client_list_visible
 
 from . import imports, selectors, services
 from .forms import (
@@ -54,7 +48,7 @@ def _portfolio_url(client_id: int) -> str:
 @require_safe
 def client_portfolio(request, pk: int):
     client = client_get_visible(user=request.user, pk=pk)
-    can_edit = client_list_editable(user=request.user).filter(pk=client.pk).exists()
+    can_edit = access.client_may_edit(user=request.user, client_id=client.pk)
     try:
         summary = selectors.portfolio_summary(client=client)
     except selectors.FxRateMissing as error:
@@ -134,7 +128,7 @@ def _proposal_get(*, user, pk: int, editable: bool) -> RebalanceProposal:
 @require_safe
 def proposal_detail(request, pk: int):
     proposal = _proposal_get(user=request.user, pk=pk, editable=False)
-    can_edit = client_list_editable(user=request.user).filter(pk=proposal.client_id).exists()
+    can_edit = access.client_may_edit(user=request.user, client_id=proposal.client_id)
     next_statuses = sorted(services.PROPOSAL_TRANSITIONS.get(proposal.status, ())) if can_edit else []
     return render(request, "portfolios/proposal_detail.html", {
         "proposal": proposal, "client": proposal.client, "trades": list(proposal.trades.all()),
@@ -254,8 +248,7 @@ def alert_acknowledge(request, pk: int):
 
 def _require_importer(user) -> None:
     """Only staff who change client assets import them; for anyone else the page does not exist."""
-    if not client_change_allowed(user=user):
-        raise Http404
+    access.require(access.may_import(user))
 
 
 def import_positions(request):

@@ -1,20 +1,16 @@
-"""The client 360 page: profile, segments, RMs and their history, household, and later-issue placeholders."""
+"""The client 360 page: profile, segments, RMs and their history, household, and the apps' panels."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.template import RequestContext, Template
-from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from crm import services
+from crm import panels, services
 from crm.models import Assignment, Client, LifecycleTransition
-from crm.roles import user_roles
 from tests.factories import HouseholdMemberFactory, ManagerFactory, TagFactory
+from tests.panels import panels_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +25,7 @@ def test_it_shows_the_whole_client_record(client, owner, client_record):
     assert response.status_code == 200
     page = response.content.decode()
     for expected in ["Zhang Wei", client_record.id_number, "Education", "golf", "Prefers calls after 18:00",
-                     "Olivia Owner", 'data-testid="portfolio-panel"', 'data-testid="risk-placeholder"',
-                     'data-testid="contacts-placeholder"', 'data-testid="reviews-placeholder"']:
+                     "Olivia Owner", 'data-testid="portfolio-panel"']:
         assert expected in page
 
 
@@ -81,15 +76,10 @@ def test_it_gives_compliance_the_page_without_change_controls(client, compliance
     assert reverse("crm:client-edit", args=[client_record.pk]) not in response.content.decode()
 
 
-def portfolio_panel_queries(client_record, user) -> int:
-    """The queries of the portfolio panel the page embeds (owned by the portfolios app), counted alone."""
-    request = RequestFactory().get("/")
-    request.user = user
-    user_roles(user)  # the page has the roles cached by the time the panel renders
-    with CaptureQueriesContext(connection) as queries:
-        Template("{% load portfolio_tags %}{% client_portfolio_panel client %}").render(
-            RequestContext(request, {"client": client_record}))
-    return len(queries)
+def app_panel_queries(client_record, user) -> int:
+    """The queries of the panels other apps contribute to the page, counted alone; each app keeps its own constant."""
+    return (panels_queries(panels.CLIENT_MAIN, user=user, client=client_record)
+            + panels_queries(panels.CLIENT_SIDE, user=user, client=client_record))
 
 
 @pytest.mark.parametrize("history_rows", [3, 30])
@@ -110,9 +100,9 @@ def test_it_renders_in_a_constant_number_of_queries(client, team_lead, owner, cl
     # 1 session, 2 user, 3 user's groups (roles), 4 the visible client with its RM, creator and merge
     # target, 5 its tags, 6 assignments with managers and assigners, 7 lifecycle transitions with who,
     # 8 household membership with household, 9 visible household members with clients and RMs,
-    # 10 combined AUM (one aggregate), 11 whether the user may edit the client; plus the portfolio
-    # panel's own queries, which the portfolios app keeps constant.
-    with django_assert_num_queries(11 + portfolio_panel_queries(client_record, team_lead)):
+    # 10 combined AUM (one aggregate), 11 whether the user may edit the client; plus the apps'
+    # panels' own queries, which each app keeps constant.
+    with django_assert_num_queries(11 + app_panel_queries(client_record, team_lead)):
         response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
     assert response.status_code == 200
     assert len(response.context["assignments"]) == history_rows + 1

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from crm import selectors, services
+from crm import access, selectors, services
 from crm.models import Household, HouseholdMember
 from tests.factories import ClientFactory, HouseholdMemberFactory
 
@@ -115,7 +115,7 @@ def test_it_renames_a_household(client, owner, family):
 def test_it_computes_the_household_in_constant_queries(owner, family, django_assert_num_queries):
     for _index in range(10):
         HouseholdMemberFactory(household=family, client__manager=owner)
-    selectors.client_list_visible(user=owner)  # roles cached, as in a request
+    access.client_list_visible(user=owner)  # roles cached, as in a request
     # 1 visible members with their clients and RMs, 2 the member count and combined AUM (one aggregate).
     with django_assert_num_queries(2):
         data = selectors.household_with_members(user=owner, household=family)

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from crm import imports, selectors
+from crm import access, imports
 from crm.models import Assignment, Client, ClientImport, ClientMerge
 from crm.normalisers import resident_id_check_digit
 from tests.factories import ClientFactory, csv_bytes, xlsx_bytes
@@ -42,7 +42,7 @@ def test_it_creates_clients_with_the_importing_rm_as_primary(owner):
     assert zhang.history.count() == 1
     assert zhang.history.first().history_user == owner
     assert zhang.lifecycle_transitions.get().to_stage == Client.LifecycleStage.POTENTIAL
-    assert set(selectors.client_list_visible(user=owner)) == set(Client.objects.all())
+    assert set(access.client_list_visible(user=owner)) == set(Client.objects.all())
 
 
 def test_it_leaves_clients_a_team_lead_imports_unassigned(team_lead):
@@ -51,7 +51,7 @@ def test_it_leaves_clients_a_team_lead_imports_unassigned(team_lead):
     client = Client.objects.get()
     assert client.primary_manager is None
     assert not Assignment.objects.exists()
-    assert client in selectors.client_list_visible(user=team_lead)
+    assert client in access.client_list_visible(user=team_lead)
 
 
 def test_it_does_not_import_rows_with_errors(owner):
@@ -216,7 +216,7 @@ def test_it_imports_a_messy_file_of_a_thousand_clients_end_to_end(client, owner)
     assert Client.objects.filter(primary_manager=owner).count() == 1000 - len(bad)
     assert Assignment.objects.filter(manager=owner, ended_at__isnull=True).count() == 1000 - len(bad)
     assert not Client.objects.filter(phone__regex=r"^(?!\+86)").exists()
-    visible = selectors.client_list_visible(user=owner)
+    visible = access.client_list_visible(user=owner)
     assert visible.filter(legal_name="王测试1").exists() or visible.filter(legal_name__endswith="1").exists()
     assert visible.filter(phone="+8613900000001").count() == 1
 

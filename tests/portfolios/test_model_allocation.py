@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from portfolios import services
 from portfolios.models import AssetClass, ModelAllocation
 from portfolios.selectors import model_allocation_current
-from risk.choices import RiskLevel
+from crm.scales import RiskLevel
 
 pytestmark = pytest.mark.django_db
 

@@ -3,10 +3,12 @@
 from decimal import Decimal
 
 import pytest
-from django.template import Context, Template
 from django.urls import reverse
 
+from crm import panels
+from crm.roles import user_roles
 from portfolios.services import valuation_refresh
+from tests.panels import panel_html
 
 from .factories import (
     TODAY,
@@ -58,13 +60,14 @@ def test_the_portfolio_page_queries_do_not_grow_with_holdings(client, owner, cli
 
 
 @pytest.mark.parametrize("holdings", [2, 200])
-def test_the_360_panel_queries_do_not_grow_with_holdings(client_record, holdings, django_assert_num_queries):
+def test_the_360_panel_queries_do_not_grow_with_holdings(owner, client_record, holdings,
+                                                         django_assert_num_queries):
     portfolio_build(client_record, holdings)
-    template = Template("{% load portfolio_tags %}{% client_portfolio_panel client %}")
+    user_roles(owner)  # cached by the time the page renders its panels
 
     # 1 the latest valuation snapshot (its classes are stored on it), 2 the open alert count.
     with django_assert_num_queries(2):
-        html = template.render(Context({"client": client_record}))
+        html = panel_html(panels.CLIENT_MAIN, "portfolio", user=owner, client=client_record)
 
     assert "Full portfolio" in html
 
@@ -72,11 +75,10 @@ def test_the_360_panel_queries_do_not_grow_with_holdings(client_record, holdings
 def test_the_dashboard_panel_is_one_query_for_many_alerts(owner, client_record, django_assert_num_queries):
     for n in range(15):
         AlertFactory(client=client_record, subject=f"S{n}")
-    template = Template("{% load portfolio_tags %}{% dashboard_alerts_panel user %}")
-    template.render(Context({"user": owner}))  # caches the user's roles, as the page would have
+    panel_html(panels.DASHBOARD, "portfolio-alerts", user=owner)  # caches the user's roles, as the page does
 
     # 1 the newest ten open alerts on visible clients, with their clients.
     with django_assert_num_queries(1):
-        html = template.render(Context({"user": owner}))
+        html = panel_html(panels.DASHBOARD, "portfolio-alerts", user=owner)
 
     assert html.count("list-group-item") == 10

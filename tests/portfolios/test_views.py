@@ -5,8 +5,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from crm import panels
 from portfolios.models import Alert, DrawdownLimit, Goal, Holding, RebalanceProposal, RebalanceTrade
 from tests.factories import ClientFactory
+from tests.panels import panel_html
 
 from .factories import TODAY, AlertFactory, FxRateFactory, GoalFactory, HoldingFactory, InstrumentFactory
 
@@ -229,15 +231,12 @@ def test_compliance_sees_the_page_without_forms(client, compliance, portfolio):
 
 
 def test_the_client_panel_shows_aum_classes_alerts_and_the_link(owner, portfolio):
-    from django.template import Context, Template
-
     from portfolios.services import valuation_refresh
 
     valuation_refresh(client_id=portfolio.pk, valuation_date=TODAY)
     portfolio.refresh_from_db()
 
-    html = Template("{% load portfolio_tags %}{% client_portfolio_panel client %}").render(
-        Context({"client": portfolio}))
+    html = panel_html(panels.CLIENT_MAIN, "portfolio", user=owner, client=portfolio)
 
     assert "1,000,000.00 CNY" in html
     assert "Equity: 70.00%" in html
@@ -246,13 +245,11 @@ def test_the_client_panel_shows_aum_classes_alerts_and_the_link(owner, portfolio
 
 
 def test_the_dashboard_panel_lists_only_visible_open_alerts(owner, client_record, outsider):
-    from django.template import Context, Template
-
     mine = AlertFactory(client=client_record, message="Mine")
     AlertFactory(client=ClientFactory(manager=outsider), message="Theirs")
     AlertFactory(client=client_record, message="Resolved", resolved_at=mine.raised_at)
 
-    html = Template("{% load portfolio_tags %}{% dashboard_alerts_panel user %}").render(Context({"user": owner}))
+    html = panel_html(panels.DASHBOARD, "portfolio-alerts", user=owner)
 
     assert "Mine" in html and "Theirs" not in html and "Resolved" not in html
 

@@ -1,12 +1,12 @@
 """``manage.py demo_data [--clients N]``: demo staff, teams and a book of clients; safe to run again."""
 
 import argparse
+import random
 import time
 
 from django.core.management.base import BaseCommand
 
-from crm.demo import DEMO_PASSWORD, demo_book_create, demo_staff_create
-from portfolios.demo import portfolio_demo_create
+from crm.demo import DEMO_PASSWORD, demo_book_create, demo_staff_create, demo_steps
 
 HISTORY_UP_TO = 20_000
 
@@ -21,8 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, default=300, help="how many demo clients the book should hold")
         parser.add_argument(
             "--portfolios", type=int, default=2000,
-            help="at most this many of the new clients get demo accounts and holdings (a large book "
-                 "for benchmarks needs only a sample)",
+            help="at most this many of the new clients get the other apps' demo records (accounts and "
+                 "holdings, assessments, contacts); a large book for benchmarks needs only a sample",
         )
         parser.add_argument("--seed", type=int, default=2026, help="random seed, for a repeatable book")
         parser.add_argument(
@@ -44,8 +44,8 @@ class Command(BaseCommand):
             f"Demo book: {clients} clients ({'with' if history else 'without'} history rows)"))
         created = demo_book_create(clients=clients, seed=seed, log=self.stdout.write, history=history)
         self.stdout.write(f"  {len(created)} clients created in {time.monotonic() - started:.1f}s")
-        if created and portfolios > 0:
-            portfolio_demo_create(clients=created[:portfolios])
-            self.stdout.write(f"  portfolios added for {min(len(created), portfolios)} clients "
-                              f"({time.monotonic() - started:.1f}s)")
+        sample = created[:max(portfolios, 0)]
+        for step in demo_steps() if sample else ():
+            line = step.build(clients=sample, rng=random.Random(f"{seed}-{step.key}"))
+            self.stdout.write(f"  {step.key}: {line} ({time.monotonic() - started:.1f}s)")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

@@ -1,4 +1,7 @@
-"""Risk scales shared by the registry and portfolios; the risk app's assessments fill them."""
+"""Risk scales: the client's tolerance C1–C5 (on the client record) and a product's rating R1–R5.
+
+They live in crm, the ground floor, because the client record carries the level; the risk
+app's assessments set it and portfolios rates products with the R scale."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -1,0 +1,143 @@
+"""Who may do what: the one access module.
+
+Every view, form, export, admin action, import and (later) API asks here, never a role
+check of its own. Two kinds of answer:
+
+* querysets (``client_list_visible`` / ``client_list_editable``): which clients, so that a
+  client someone may not use answers 404 like one that does not exist;
+* predicates (``may_…``): whether the user's role allows a kind of action at all.
+
+The rule: an RM sees the clients they are the current primary RM of, or an open backup RM
+of; a team lead also sees their teams' clients and clients with no primary RM; compliance
+and administrators see everyone. Compliance reads everything and changes nothing.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from .models import Assignment, Client, Team
+from .roles import Role, has_role
+
+# ---------------------------------------------------------------------------
+# Role predicates: what kind of work the user's role allows
+# ---------------------------------------------------------------------------
+
+
+def may_change_clients(user) -> bool:
+    """Register, import, merge and change clients and their assets: RMs, team leads and
+    administrators, not compliance. Which clients: ``client_list_editable``."""
+    return has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD, Role.ADMINISTRATOR)
+
+
+def may_import(user) -> bool:
+    """Upload and commit client or asset imports."""
+    return may_change_clients(user)
+
+
+def may_read_imports(user) -> bool:
+    """See the import history: importers see their own, compliance and administrators all."""
+    return may_change_clients(user) or has_role(user, Role.COMPLIANCE)
+
+
+def may_read_all_imports(user) -> bool:
+    return has_role(user, Role.ADMINISTRATOR, Role.COMPLIANCE)
+
+
+def may_use_team_pages(user) -> bool:
+    """Workload, handover and reassignment: team leads and administrators."""
+    return has_role(user, Role.TEAM_LEAD, Role.ADMINISTRATOR)
+
+
+def is_supervisor(user) -> bool:
+    """Reads every client (compliance, administrators); lists offer every RM."""
+    return has_role(user, Role.ADMINISTRATOR, Role.COMPLIANCE)
+
+
+def is_relationship_manager(user) -> bool:
+    return has_role(user, Role.RELATIONSHIP_MANAGER)
+
+
+def require(allowed: bool) -> None:
+    """A page the user's role may not use does not exist for them (404, like every other refusal)."""
+    if not allowed:
+        raise Http404
+
+
+# ---------------------------------------------------------------------------
+# Which clients
+# ---------------------------------------------------------------------------
+
+
+def client_list_visible(*, user) -> QuerySet[Client]:
+    """Every client the user may see; views, form choices, exports and panels all start here."""
+    clients = Client.objects.all()
+    if is_supervisor(user):
+        return clients
+    if not has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD):
+        return clients.none()
+    backup = Assignment.objects.filter(
+        client=OuterRef("pk"), manager=user, role=Assignment.Role.BACKUP, ended_at__isnull=True
+    )
+    served = Q(primary_manager=user) | Exists(backup)
+    if has_role(user, Role.TEAM_LEAD):
+        team_members = Team.objects.filter(lead=user).values("members")
+        served |= Q(primary_manager__in=team_members) | Q(primary_manager__isnull=True)
+    return clients.filter(served)
+
+
+def client_list_editable(*, user) -> QuerySet[Client]:
+    """The visible clients the user may change: compliance reads everything and edits nothing."""
+    if has_role(user, Role.ADMINISTRATOR):
+        return Client.objects.all()
+    if not has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD):
+        return Client.objects.none()
+    return client_list_visible(user=user)
+
+
+def client_get_visible(*, user, pk: int) -> Client:
+    """The client if the user may see it, else 404: another RM's client does not exist for them."""
+    return get_object_or_404(client_list_visible(user=user), pk=pk)
+
+
+def client_get_editable(*, user, pk: int) -> Client:
+    return get_object_or_404(client_list_editable(user=user), pk=pk)
+
+
+def client_may_view(*, user, client_id: int) -> bool:
+    return client_list_visible(user=user).filter(pk=client_id).exists()
+
+
+def client_may_edit(*, user, client_id: int) -> bool:
+    """One query; the client page asks it to offer (or not) its edit buttons."""
+    return client_list_editable(user=user).filter(pk=client_id).exists()
+
+
+def client_may_reassign(*, user, client_id: int) -> bool:
+    return may_use_team_pages(user) and client_may_edit(user=user, client_id=client_id)
+
+
+def manager_list_assignable(*, user) -> QuerySet:
+    """Staff this user may hand clients to: active RMs and team leads, the lead's own team for a lead."""
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.filter(
+        is_active=True, groups__name__in=[Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD]
+    ).distinct()
+    if has_role(user, Role.ADMINISTRATOR):
+        return staff
+    if has_role(user, Role.TEAM_LEAD):
+        return staff.filter(Q(teams__lead=user) | Q(pk=user.pk)).distinct()
+    return staff.none()
+
+
+def manager_list_filterable(*, user) -> QuerySet:
+    """Staff offered in list filters by RM: whom the user can see clients of."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if is_supervisor(user):
+        return User.objects.filter(groups__name__in=[Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD]).distinct()
+    if has_role(user, Role.TEAM_LEAD):
+        return User.objects.filter(Q(teams__lead=user) | Q(pk=user.pk)).distinct()
+    return User.objects.filter(pk=user.pk)

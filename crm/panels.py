@@ -1,0 +1,66 @@
+"""Panels other apps contribute to crm's pages, so that crm imports none of them.
+
+An app registers its panels in its ``AppConfig.ready()``::
+
+    panels.register(panels.Panel(
+        slot=panels.CLIENT_MAIN, key="portfolio", order=10,
+        template="portfolios/includes/client_panel.html",
+        context=selectors.client_portfolio_panel,   # (*, request, client) -> dict
+    ))
+
+crm's views call ``render`` for a slot and place the HTML; the context function is the
+app's own selector, so each panel's queries are its own (and tested there). A panel whose
+context function returns ``None`` is left out (nothing to show for this user or client).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+CLIENT_MAIN = "client-main"      # the client 360 page, main column
+CLIENT_SIDE = "client-side"      # the client 360 page, side column
+DASHBOARD = "dashboard"          # the signed-in home page, below the book summary
+SLOTS = (CLIENT_MAIN, CLIENT_SIDE, DASHBOARD)
+
+
+@dataclass(frozen=True)
+class Panel:
+    slot: str
+    key: str
+    template: str
+    context: Callable[..., dict | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    key: str
+    html: SafeString
+
+
+_registry: dict[str, dict[str, Panel]] = {slot: {} for slot in SLOTS}
+
+
+def register(panel: Panel) -> None:
+    """Add (or replace, by key: ``ready()`` may run twice in tests) a panel in its slot."""
+    if panel.slot not in _registry:
+        raise ValueError(f"unknown panel slot {panel.slot!r}; one of {SLOTS}")
+    _registry[panel.slot][panel.key] = panel
+
+
+def registered(slot: str) -> list[Panel]:
+    return sorted(_registry[slot].values(), key=lambda panel: (panel.order, panel.key))
+
+
+def render(slot: str, *, request, **objects) -> list[RenderedPanel]:
+    """Each panel of the slot rendered for this request; ``objects`` (e.g. ``client=``) go to
+    every panel's context function."""
+    rendered = []
+    for panel in registered(slot):
+        context = panel.context(request=request, **objects)
+        if context is None:
+            continue
+        rendered.append(RenderedPanel(panel.key, render_to_string(panel.template, context, request=request)))
+    return rendered

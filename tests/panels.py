@@ -1,0 +1,29 @@
+"""Render the panels apps contribute to crm's pages, as the page would, outside the page."""
+
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from crm import panels
+from crm.roles import user_roles
+
+
+def _request(user):
+    request = RequestFactory().get("/")
+    request.user = user
+    user_roles(user)  # the page has the roles cached by the time its panels render
+    return request
+
+
+def panel_html(slot: str, key: str, *, user, **objects) -> str:
+    """One panel's HTML for this user."""
+    rendered = {panel.key: panel.html for panel in panels.render(slot, request=_request(user), **objects)}
+    return rendered[key]
+
+
+def panels_queries(slot: str, *, user, **objects) -> int:
+    """How many queries all panels of a slot cost together: each app keeps its own constant."""
+    request = _request(user)
+    with CaptureQueriesContext(connection) as queries:
+        panels.render(slot, request=request, **objects)
+    return len(queries)
