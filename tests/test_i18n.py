@@ -8,12 +8,19 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
+# The project's catalogue and each app's own (an app with a locale/ folder keeps its strings there).
+CATALOGUES = sorted(Path(settings.BASE_DIR).glob("*/zh_Hans/LC_MESSAGES/django.po")) + sorted(
+    Path(settings.BASE_DIR).glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
+
+
+@pytest.fixture(scope="module", params=CATALOGUES, ids=lambda path: str(path.relative_to(settings.BASE_DIR)))
+def catalogue_path(request):
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def catalogue():
-    return polib.pofile(str(LOCALE_DIR / "django.po"))
+def catalogue(catalogue_path):
+    return polib.pofile(str(catalogue_path))
 
 
 def test_it_translates_every_string_in_the_catalogue(catalogue):
@@ -23,8 +30,8 @@ def test_it_translates_every_string_in_the_catalogue(catalogue):
     assert fuzzy == [], f"fuzzy (unchecked) translations: {fuzzy[:20]}"
 
 
-def test_it_ships_the_compiled_catalogue_in_step_with_the_source(catalogue):
-    with open(LOCALE_DIR / "django.mo", "rb") as compiled_file:
+def test_it_ships_the_compiled_catalogue_in_step_with_the_source(catalogue, catalogue_path):
+    with open(catalogue_path.with_suffix(".mo"), "rb") as compiled_file:
         compiled = gettext.GNUTranslations(compiled_file)
     stale = []
     for entry in catalogue.translated_entries():
