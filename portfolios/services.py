@@ -76,6 +76,18 @@ def instrument_price_record(*, instrument: Instrument, price_date: date, price: 
     return affected
 
 
+def valuations_refresh_enqueue(*, client_ids, valuation_date: date) -> int:
+    """Queue a revaluation of each client once the current transaction commits (a worker runs
+    ``valuation_refresh``): what changes holdings, limits or prices calls this, never revalues
+    inside the request. Returns how many were queued."""
+    from .tasks import valuation_refresh as valuation_refresh_task  # tasks wrap these services
+
+    ids = sorted(set(client_ids))
+    for client_id in ids:
+        valuation_refresh_task.delay_on_commit(client_id, valuation_date.isoformat())
+    return len(ids)
+
+
 def holding_upsert(
     *, account: Account, instrument: Instrument, quantity: Decimal, cost: Decimal, market_value: Decimal,
     currency: str, valuation_date: date, is_illiquid: bool | None = None,
