@@ -13,6 +13,7 @@ from .models import (
     Household,
     HouseholdMember,
     LifecycleTransition,
+    PublicLink,
     SavedFilter,
     Tag,
     Team,
@@ -160,3 +161,19 @@ class ClientMergeAdmin(admin.ModelAdmin):
     list_display = ("surviving_client", "merged_client", "source_import", "merged_by", "merged_at")
     search_fields = ("surviving_client__legal_name",)
     autocomplete_fields = ("surviving_client", "merged_client", "source_import", "merged_by")
+
+
+@admin.register(PublicLink)
+class PublicLinkAdmin(admin.ModelAdmin):
+    """Links are issued from the client's pages; here they are read (who sent what, when used)."""
+
+    list_display = ("purpose", "client", "issued_by", "issued_at", "expires_at", "used_at")
+    list_filter = ("purpose",)
+    search_fields = ("client__legal_name",)
+    readonly_fields = ("purpose", "client", "payload", "issued_by", "issued_at", "expires_at", "used_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

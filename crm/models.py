@@ -429,3 +429,31 @@ class ClientMerge(models.Model):
 
     def __str__(self) -> str:
         return f"→ {self.surviving_client} ({self.merged_at:%Y-%m-%d})"
+
+
+class PublicLink(models.Model):
+    """A signed, expiring, single-use link that lets a client reach one public form without an
+    account (a risk questionnaire, a feedback form). Only a hash of the token is stored, so the
+    table alone opens nothing; ``used_at`` is set in the same transaction as the submission."""
+
+    purpose = models.CharField(_("purpose"), max_length=40, db_index=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="public_links",
+                               verbose_name=_("client"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("issued by"))
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("public link")
+        verbose_name_plural = _("public links")
+        ordering = ["-issued_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("issued_at")), name="public_link_expires_after_issue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} · {self.client_id} · {self.issued_at:%Y-%m-%d}"
