@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .scales import RiskLevel
+from .scales import RiskBasis, RiskLevel
 
 
 class User(AbstractUser):
@@ -176,6 +176,10 @@ class Client(models.Model):
     aum_currency = models.CharField(_("AUM currency"), max_length=3, default="CNY")
     aum_tier = models.CharField(_("AUM tier"), max_length=10, choices=AumTier, default=AumTier.MASS, db_index=True)
     risk_level = models.CharField(_("risk level"), max_length=2, choices=RiskLevel, blank=True, db_index=True)
+    # Set only by crm.services.client_risk_level_set (the risk app's assessments call it).
+    risk_level_basis = models.CharField(_("risk level basis"), max_length=12, choices=RiskBasis, blank=True)
+    risk_assessed_on = models.DateField(_("risk level recorded on"), null=True, blank=True)
+    risk_valid_until = models.DateField(_("risk assessment valid until"), null=True, blank=True, db_index=True)
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records",
         verbose_name=_("merged into"),
@@ -205,6 +209,17 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+    def risk_assessment_valid(self, on_date=None) -> bool:
+        """A questionnaire assessment that has not expired; a level recorded without one never counts."""
+        on_date = on_date or timezone.localdate()
+        return (self.risk_level_basis == RiskBasis.ASSESSMENT and self.risk_valid_until is not None
+                and self.risk_valid_until >= on_date)
+
+    @property
+    def risk_assessment_expired(self) -> bool:
+        return (self.risk_level_basis == RiskBasis.ASSESSMENT and self.risk_valid_until is not None
+                and self.risk_valid_until < timezone.localdate())
 
     @property
     def display_name(self) -> str:

@@ -253,3 +253,14 @@ def saved_filter_save(*, owner, name: str, query_string: str) -> SavedFilter:
 
 def saved_filter_delete(*, saved_filter: SavedFilter) -> None:
     saved_filter.delete()
+
+
+def client_risk_level_set(*, client: Client, level: str, basis: str, assessed_on, valid_until=None) -> Client:
+    """Record the client's current risk level and where it comes from (the risk app calls this when an
+    assessment completes; the history row says who, through the request or ``client._change_reason``)."""
+    client.risk_level, client.risk_level_basis = level, basis
+    client.risk_assessed_on, client.risk_valid_until = assessed_on, valid_until
+    client.full_clean(exclude=["tags"], validate_unique=False, validate_constraints=False)
+    client.save(update_fields=["risk_level", "risk_level_basis", "risk_assessed_on", "risk_valid_until",
+                               "updated_at"])
+    return client
