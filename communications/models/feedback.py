@@ -1,0 +1,1 @@
+"""Feedback and complaint models (owned by the feedback work)."""
