@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .scales import RiskLevel
 
-from . import access, normalisers, selectors, services
+from . import access, selectors, services
 from .models import Assignment, Client, Household, HouseholdMember, Tag
 
 
@@ -171,31 +171,9 @@ class ClientForm(forms.ModelForm):
                      "notes"),
         )
 
-    # Single values are cleaned by the same normalisers the import uses, so a typed client and an
-    # imported one are stored alike and found as duplicates of each other.
-    def clean_legal_name(self):
-        return normalisers.name_normalise(self.cleaned_data["legal_name"])
-
-    def clean_preferred_name(self):
-        return normalisers.name_normalise(self.cleaned_data["preferred_name"])
-
-    def clean_email(self):
-        return normalisers.email_normalise(self.cleaned_data["email"])
-
-    def clean_phone(self):
-        return normalisers.phone_normalise(self.cleaned_data["phone"])
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("id_type") and cleaned.get("id_number"):
-            try:
-                cleaned["id_number"] = normalisers.id_number_normalise(cleaned["id_number"],
-                                                                       id_type=cleaned["id_type"])
-            except forms.ValidationError as error:
-                self.add_error("id_number", error)
-        return cleaned
-
     def service_fields(self) -> dict:
+        """The fields for ``client_create`` / ``client_update``, as typed: the service normalises names,
+        phone, e-mail and ID number, and its errors come back on their fields (``form_errors_add``)."""
         return {name: self.cleaned_data[name] for name in services.CLIENT_EDITABLE_FIELDS}
 
 

@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, selectors
+from . import access, normalisers, selectors
 from .models import Assignment, Client, Household, HouseholdMember, LifecycleTransition, SavedFilter
 
 
@@ -89,12 +89,50 @@ def _client_fields_check(fields: dict) -> None:
         raise ValueError(f"not editable through the client form: {sorted(unknown)}")
 
 
+# The import cleans its rows with the same normalisers, so a client typed in, imported or sent by
+# another app is stored alike and found as a duplicate of the others. Each is idempotent: a value
+# normalised already comes back unchanged.
+_CLIENT_FIELD_NORMALISERS = {
+    "legal_name": normalisers.name_normalise,
+    "preferred_name": normalisers.name_normalise,
+    "phone": normalisers.phone_normalise,
+    "email": normalisers.email_normalise,
+}
+
+
+def client_fields_normalise(*, fields: dict, client: Client | None = None) -> dict:
+    """The given client fields with names, phone, e-mail and ID number in their stored form.
+
+    The ID number is read by the rules of its type (the given one, else the client's), and
+    re-read when only the type changes. Raises ValidationError keyed by field for values that
+    cannot be normalised; fields not given stay absent.
+    """
+    normalised, errors = dict(fields), {}
+    for name, normalise in _CLIENT_FIELD_NORMALISERS.items():
+        if name in fields:
+            try:
+                normalised[name] = normalise(fields[name])
+            except ValidationError as error:
+                errors[name] = error.error_list
+    current = client if client is not None else Client()  # a new client has the model's defaults
+    id_type = fields.get("id_type", current.id_type)
+    id_number = fields.get("id_number", current.id_number)
+    if ("id_number" in fields or "id_type" in fields) and id_number and id_type in Client.IdType.values:
+        try:
+            normalised["id_number"] = normalisers.id_number_normalise(id_number, id_type=id_type)
+        except ValidationError as error:
+            errors["id_number"] = error.error_list
+    if errors:
+        raise ValidationError(errors)
+    return normalised
+
+
 @transaction.atomic
 def client_create(*, created_by, primary_manager=None, tags=(), **fields) -> Client:
-    """Register a client (fields from CLIENT_EDITABLE_FIELDS), record its first lifecycle stage and,
-    when given, open its primary RM assignment."""
+    """Register a client (fields from CLIENT_EDITABLE_FIELDS, normalised by ``client_fields_normalise``),
+    record its first lifecycle stage and, when given, open its primary RM assignment."""
     _client_fields_check(fields)
-    client = Client(created_by=created_by, **fields)
+    client = Client(created_by=created_by, **client_fields_normalise(fields=fields))
     client.full_clean()
     client.save()
     if tags:
@@ -112,9 +150,10 @@ def client_create(*, created_by, primary_manager=None, tags=(), **fields) -> Cli
 
 @transaction.atomic
 def client_update(*, client: Client, tags=None, **fields) -> Client:
-    """Change a client's editable fields (and tags when given). simple-history records who, via
-    HistoryRequestMiddleware, for changes made in a request."""
+    """Change a client's editable fields (and tags when given), normalised as ``client_create`` does.
+    simple-history records who, via HistoryRequestMiddleware, for changes made in a request."""
     _client_fields_check(fields)
+    fields = client_fields_normalise(fields=fields, client=client)
     # Every given field is written: a ModelForm may already have set them on this very instance.
     for name, value in fields.items():
         setattr(client, name, value)
