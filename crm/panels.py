@@ -22,7 +22,10 @@ from django.utils.safestring import SafeString
 CLIENT_MAIN = "client-main"      # the client 360 page, main column
 CLIENT_SIDE = "client-side"      # the client 360 page, side column
 DASHBOARD = "dashboard"          # the signed-in home page, below the book summary
-SLOTS = (CLIENT_MAIN, CLIENT_SIDE, DASHBOARD)
+# The risk overview page (risk app), below its own lists; panels read the page's filters (rm,
+# tier) from request.GET, as crm.forms.ClientFilterForm cleans them.
+RISK_OVERVIEW = "risk-overview"
+SLOTS = (CLIENT_MAIN, CLIENT_SIDE, DASHBOARD, RISK_OVERVIEW)
 
 
 @dataclass(frozen=True)
