@@ -96,3 +96,12 @@ def _private_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def celery_eager(settings):
+    """Tasks run in the test's process when sent, with their errors raised: a task sent with
+    ``delay_on_commit`` runs when the test runs the commit callbacks
+    (``django_capture_on_commit_callbacks(execute=True)``), as the worker would after the commit."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True

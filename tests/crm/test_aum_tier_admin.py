@@ -11,14 +11,7 @@ from tests.factories import ClientFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def eager_tasks(settings):
-    """Tasks run in this process when sent, so a test sees what the worker would do."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.CELERY_TASK_EAGER_PROPAGATES = True
-
-
-def test_it_retiers_the_clients_after_the_threshold_is_saved(client, administrator, eager_tasks,
+def test_it_retiers_the_clients_after_the_threshold_is_saved(client, administrator, celery_eager,
                                                              django_capture_on_commit_callbacks):
     # 5.5 million: mass affluent under the default 6 million threshold, high net worth under 5 million.
     wealthy = ClientFactory(aum_total=Decimal("5500000"), aum_tier=Client.AumTier.AFFLUENT)
@@ -39,7 +32,7 @@ def test_it_retiers_the_clients_after_the_threshold_is_saved(client, administrat
     assert wealthy.aum_tier == Client.AumTier.HNW
 
 
-def test_it_retiers_the_clients_after_a_threshold_is_deleted(client, administrator, eager_tasks,
+def test_it_retiers_the_clients_after_a_threshold_is_deleted(client, administrator, celery_eager,
                                                              django_capture_on_commit_callbacks):
     # A 1 million mass-affluent threshold leaves 600,000 in mass; without the row the default 500,000 applies.
     threshold = AumTierThreshold.objects.get(tier="affluent")
