@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CommunicationsConfig(AppConfig):
     name = "communications"
     verbose_name = _("Communications")
+
+    def ready(self):
+        from .feedback_setup import feedback_register
+
+        feedback_register()
