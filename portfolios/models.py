@@ -311,6 +311,11 @@ class RebalanceTrade(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     weight_before = models.DecimalField(_("weight before %"), **PERCENT)
     weight_after = models.DecimalField(_("weight after %"), **PERCENT)
+    # The product proposed for the line, when the RM names one: its rating decides suitability.
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, null=True, blank=True, related_name="rebalance_trades",
+        verbose_name=_("product"),
+    )
 
     class Meta:
         verbose_name = _("rebalance trade")
@@ -320,6 +325,56 @@ class RebalanceTrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.get_asset_class_display()} {self.amount} {self.currency}"
+
+
+class SuitabilityException(models.Model):
+    """A documented exception to investor suitability: a product rated above what the client's risk
+    level allows, held or proposed anyway, with the reason and the client's acknowledgement.
+
+    Written only by ``services`` (for a flagged holding, or with the rebalance proposal line it
+    allows); compliance reads them in admin, nobody changes them. An exception for a holding
+    covers it while the product's rating is not above the rating recorded here.
+    """
+
+    class Subject(models.TextChoices):
+        HOLDING = "holding", _("Holding")
+        PROPOSAL = "proposal", _("Rebalance proposal line")
+
+    subject = models.CharField(_("for"), max_length=10, choices=Subject)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="suitability_exceptions",
+                               verbose_name=_("client"))
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="suitability_exceptions",
+                                   verbose_name=_("product"))
+    holding = models.ForeignKey(Holding, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="suitability_exceptions", verbose_name=_("holding"))
+    trade = models.OneToOneField(RebalanceTrade, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="suitability_exception", verbose_name=_("proposal line"))
+    product_rating = models.CharField(_("product risk rating"), max_length=2, choices=ProductRiskRating)
+    client_risk_level = models.CharField(_("client's risk level"), max_length=2, choices=RiskLevel, blank=True)
+    client_assessment_valid = models.BooleanField(_("client's assessment valid"))
+    reason = models.TextField(_("reason"))
+    client_acknowledged = models.BooleanField(_("acknowledged by the client"), default=False)
+    client_acknowledged_on = models.DateField(_("acknowledged by the client on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suitability exception")
+        verbose_name_plural = _("suitability exceptions")
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(client_acknowledged=True), name="suitability_exception_acknowledged",
+                                   violation_error_message=_("The client must acknowledge the exception.")),
+            models.CheckConstraint(condition=~Q(reason=""), name="suitability_exception_has_reason"),
+            models.CheckConstraint(
+                condition=Q(subject="holding", trade__isnull=True)
+                | Q(subject="proposal", trade__isnull=False, holding__isnull=True),
+                name="suitability_exception_one_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} · {self.instrument.code} {self.product_rating} · {self.recorded_at:%Y-%m-%d}"
 
 
 class ConcentrationLimit(models.Model):
