@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("clients/", include("crm.urls")),
     path("portfolios/", include("portfolios.urls")),
+    path("risk/", include("risk.urls")),
     path("communications/", include("communications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,8 +22,8 @@ from django.utils.safestring import SafeString
 CLIENT_MAIN = "client-main"      # the client 360 page, main column
 CLIENT_SIDE = "client-side"      # the client 360 page, side column
 DASHBOARD = "dashboard"          # the signed-in home page, below the book summary
-# The risk overview page (risk app), below its own lists; panels read the page's filters (rm,
-# tier) from request.GET, as crm.forms.ClientFilterForm cleans them.
+# The risk overview page (risk app), below its own lists; its panels get ``clients=``, the visible
+# clients matching the page's filters (RM, tier), as a QuerySet.
 RISK_OVERVIEW = "risk-overview"
 SLOTS = (CLIENT_MAIN, CLIENT_SIDE, DASHBOARD, RISK_OVERVIEW)
 
