@@ -39,6 +39,13 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+def form_instance_adopt(obj, saved) -> None:
+    """Make the admin form's unsaved instance the row a service created, for what the admin does next
+    with it (related objects, the change log, the redirect)."""
+    obj.pk, obj._state.adding = saved.pk, False
+    obj.refresh_from_db()
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff", "role_names")
@@ -153,10 +160,7 @@ class ClientAdmin(HistoryAdmin):
         if change:
             services.client_update(client=obj, **fields)
             return
-        created = services.client_create(created_by=request.user, **fields)
-        # The admin goes on with its form's instance (tags, change log, redirect): make it the new row.
-        obj.pk, obj._state.adding = created.pk, False
-        obj.refresh_from_db()
+        form_instance_adopt(obj, services.client_create(created_by=request.user, **fields))
 
     @admin.action(description=_("Reassign the primary RM of the selected clients"), permissions=["change"])
     def primary_manager_reassign(self, request, queryset):

@@ -1,5 +1,7 @@
 """Admin for client assets. Who may change FX rates, model allocations and concentration
-limits is decided by permissions (``crm.roles.ADMIN_ONLY_PERMISSIONS``), not here."""
+limits is decided by permissions (``crm.roles.ADMIN_ONLY_PERMISSIONS``), not here. Holdings,
+prices and drawdown limits are saved through ``portfolios.services``, which queue the revaluation
+of the clients they change."""
 
 from decimal import Decimal
 
@@ -10,7 +12,8 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
+
+from crm.admin import HistoryAdmin, ReadOnlyInline, form_instance_adopt
 
 from . import services
 from .models import (
@@ -40,16 +43,15 @@ class InstitutionAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
-class HoldingInline(admin.TabularInline):
+class HoldingInline(ReadOnlyInline):
+    # Shown on the account; changed on the holding's own page, which saves through the services.
     model = Holding
-    extra = 0
-    autocomplete_fields = ("instrument",)
     fields = ("instrument", "quantity", "cost", "market_value", "currency", "valuation_date", "is_illiquid")
     show_change_link = True
 
 
 @admin.register(Account)
-class AccountAdmin(SimpleHistoryAdmin):
+class AccountAdmin(HistoryAdmin):
     list_display = ("__str__", "client", "kind", "institution", "account_number", "currency", "is_active")
     list_filter = ("kind", "is_active", "currency", "institution")
     search_fields = ("account_number", "name", "client__legal_name", "institution__name")
@@ -59,7 +61,7 @@ class AccountAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(SimpleHistoryAdmin):
+class InstrumentAdmin(HistoryAdmin):
     list_display = ("code", "name", "asset_class", "region", "industry", "issuer", "currency", "liquidity_tier",
                     "risk_rating")
     list_filter = ("asset_class", "liquidity_tier", "risk_rating", "currency", "region")
@@ -75,16 +77,44 @@ class InstrumentPriceAdmin(admin.ModelAdmin):
     list_select_related = ("instrument",)
     date_hierarchy = "price_date"
 
+    def get_readonly_fields(self, request, obj=None):
+        # A day's price is corrected, not moved to another day or instrument.
+        return ("instrument", "price_date") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: the instrument's holdings are revalued at the price, their clients queued.
+        client_ids = services.instrument_price_record(
+            instrument=obj.instrument, price_date=obj.price_date, price=obj.price, currency=obj.currency)
+        services.valuations_refresh_enqueue(client_ids=client_ids, valuation_date=obj.price_date)
+        if not change:
+            form_instance_adopt(obj, InstrumentPrice.objects.get(instrument=obj.instrument, price_date=obj.price_date))
+
 
 @admin.register(Holding)
-class HoldingAdmin(SimpleHistoryAdmin):
+class HoldingAdmin(HistoryAdmin):
     list_display = ("instrument", "account", "client_name", "quantity", "market_value", "currency",
                     "valuation_date", "is_illiquid", "stop_loss_price", "stop_loss_pct", "stop_loss_breached")
     list_filter = ("instrument__asset_class", "is_illiquid", "stop_loss_breached", "currency")
     search_fields = ("instrument__code", "instrument__name", "account__account_number", "account__client__legal_name")
     autocomplete_fields = ("account", "instrument")
     list_select_related = ("instrument", "account__client", "account__institution")
-    readonly_fields = ("stop_loss_breached",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A position is one account's holding of one instrument: it does not move to another.
+        return ("account", "instrument", "stop_loss_breached") if obj else ("stop_loss_breached",)
+
+    def save_model(self, request, obj, form, change):
+        """Position through holding_upsert, stop-loss through holding_stop_loss_set, which queues the
+        client's revaluation (a stop already crossed raises its alert then)."""
+        data = form.cleaned_data
+        holding, _changed = services.holding_upsert(
+            account=obj.account, instrument=obj.instrument, quantity=data["quantity"], cost=data["cost"],
+            market_value=data["market_value"], currency=data["currency"], valuation_date=data["valuation_date"],
+            is_illiquid=data["is_illiquid"],
+        )
+        services.holding_stop_loss_set(holding=holding, price=data["stop_loss_price"], pct=data["stop_loss_pct"])
+        if not change:
+            form_instance_adopt(obj, holding)
 
     @admin.display(description=_("client"), ordering="account__client__legal_name")
     def client_name(self, holding):
@@ -136,7 +166,7 @@ class ModelAllocationWeightInline(admin.TabularInline):
 
 
 @admin.register(ModelAllocation)
-class ModelAllocationAdmin(SimpleHistoryAdmin):
+class ModelAllocationAdmin(HistoryAdmin):
     list_display = ("risk_level", "version", "effective_from", "is_active", "notes", "created_at")
     list_filter = ("risk_level", "is_active")
     search_fields = ("risk_level", "notes")
@@ -153,7 +183,7 @@ class ModelAllocationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ModelAllocationWeight)
-class ModelAllocationWeightAdmin(SimpleHistoryAdmin):
+class ModelAllocationWeightAdmin(HistoryAdmin):
     list_display = ("allocation", "asset_class", "target_weight", "tolerance")
     list_filter = ("allocation__risk_level", "asset_class")
     search_fields = ("allocation__risk_level",)
@@ -178,7 +208,7 @@ class RebalanceTradeInline(admin.TabularInline):
 
 
 @admin.register(RebalanceProposal)
-class RebalanceProposalAdmin(SimpleHistoryAdmin):
+class RebalanceProposalAdmin(HistoryAdmin):
     list_display = ("client", "created_at", "status", "aum", "currency", "minimum_trade", "created_by")
     list_filter = ("status",)
     search_fields = ("client__legal_name", "notes")
@@ -209,20 +239,26 @@ class RebalanceTradeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConcentrationLimit)
-class ConcentrationLimitAdmin(SimpleHistoryAdmin):
+class ConcentrationLimitAdmin(HistoryAdmin):
     list_display = ("kind", "threshold", "is_active")
     list_filter = ("is_active",)
     search_fields = ("kind",)
 
 
 @admin.register(DrawdownLimit)
-class DrawdownLimitAdmin(SimpleHistoryAdmin):
+class DrawdownLimitAdmin(HistoryAdmin):
     list_display = ("client", "max_drawdown_pct", "is_breached")
     list_filter = ("is_breached",)
     search_fields = ("client__legal_name",)
     autocomplete_fields = ("client",)
     list_select_related = ("client",)
-    readonly_fields = ("is_breached",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("client", "is_breached") if obj else ("is_breached",)
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, which queues the client's revaluation against the new limit.
+        services.drawdown_limit_set(limit=obj, max_drawdown_pct=form.cleaned_data["max_drawdown_pct"])
 
 
 @admin.register(Alert)
@@ -252,7 +288,7 @@ class AlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(Goal)
-class GoalAdmin(SimpleHistoryAdmin):
+class GoalAdmin(HistoryAdmin):
     list_display = ("name", "client", "kind", "target_amount", "currency", "target_date", "expected_return_pct")
     list_filter = ("kind", "currency")
     search_fields = ("name", "client__legal_name")

@@ -50,8 +50,9 @@ def instrument_price_record(*, instrument: Instrument, price_date: date, price: 
     """Record the instrument's price for the day and revalue its holdings not valued later.
 
     Each such holding gets market value = quantity × price (to the cent) as of ``price_date``.
-    Returns the ids of the clients whose holdings changed, for the caller to run
-    ``valuation_refresh`` on (recording the same price again returns an empty set).
+    Returns the ids of the clients whose holdings changed, for the caller to revalue with
+    ``valuations_refresh_enqueue`` once it has recorded all its prices (recording the same price
+    again returns an empty set).
     """
     currency = currency.upper()
     price = Decimal(price).quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)  # as stored, so a re-run compares equal
@@ -94,7 +95,8 @@ def holding_upsert(
 ) -> tuple[Holding, bool]:
     """Create or update the account's position in the instrument; ``changed`` is False when
     nothing differed (so re-importing the same file writes nothing). ``is_illiquid=None``
-    keeps the flag as it is."""
+    keeps the flag as it is. The caller queues the revaluation of the clients whose positions
+    changed (``valuations_refresh_enqueue``), once per client rather than per position."""
     values = {
         "quantity": quantity, "cost": cents(cost), "market_value": cents(market_value),
         "currency": currency.upper(), "valuation_date": valuation_date,
@@ -140,7 +142,8 @@ def valuation_refresh(*, client_id: int, valuation_date: date) -> ValuationSnaps
         summary.aum_base, summary.base_currency, by_class
     ):
         snapshot.aum, snapshot.currency, snapshot.by_asset_class = summary.aum_base, summary.base_currency, by_class
-        snapshot.full_clean(validate_unique=False)
+        # by_asset_class is built above; an empty portfolio's {} is a valid value the field calls blank.
+        snapshot.full_clean(validate_unique=False, exclude=["by_asset_class"])
         snapshot.save()
 
     if (client.aum_total, client.aum_currency, client.aum_tier) != (
@@ -408,17 +411,23 @@ def _goal_accounts_set(goal: Goal, accounts) -> None:
     goal.linked_accounts.set(accounts)
 
 
+@transaction.atomic
 def holding_stop_loss_set(*, holding: Holding, price, pct) -> Holding:
-    """Set (or clear, with None) a holding's stop-loss price and loss percentage."""
+    """Set (or clear, with None) a holding's stop-loss price and loss percentage, and queue the
+    client's revaluation: a stop already crossed raises its alert then, not at the next price."""
     holding.stop_loss_price, holding.stop_loss_pct = price, pct
     holding.full_clean()
     holding.save(update_fields=["stop_loss_price", "stop_loss_pct"])
+    valuations_refresh_enqueue(client_ids=[holding.account.client_id], valuation_date=timezone.localdate())
     return holding
 
 
+@transaction.atomic
 def drawdown_limit_set(*, limit: DrawdownLimit, max_drawdown_pct) -> DrawdownLimit:
-    """Set a client's maximum drawdown from peak AUM (``limit`` may be unsaved)."""
+    """Set a client's maximum drawdown from peak AUM (``limit`` may be unsaved), and queue the
+    client's revaluation: a drawdown already beyond the new limit raises its alert then."""
     limit.max_drawdown_pct = max_drawdown_pct
     limit.full_clean()
     limit.save()
+    valuations_refresh_enqueue(client_ids=[limit.client_id], valuation_date=timezone.localdate())
     return limit

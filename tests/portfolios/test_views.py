@@ -167,15 +167,18 @@ def test_it_refuses_another_clients_account_on_a_goal(client, owner, client_reco
     assert not Goal.objects.exists()
 
 
-def test_it_sets_a_stop_loss_and_raises_the_alert_at_once(client, owner, client_record):
+def test_it_sets_a_stop_loss_and_raises_the_alert_once_revalued(client, owner, client_record, celery_eager,
+                                                                 django_capture_on_commit_callbacks):
     holding = HoldingFactory(account__client=client_record, quantity=Decimal("100"), market_value=Decimal("700"),
                              cost=Decimal("1000"))
     client.force_login(owner)
 
-    response = client.post(reverse("portfolios:holding-stop-loss", args=[holding.pk]),
-                           {"stop_loss_price": "", "stop_loss_pct": "20"})
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:  # the revaluation runs after the commit
+        response = client.post(reverse("portfolios:holding-stop-loss", args=[holding.pk]),
+                               {"stop_loss_price": "", "stop_loss_pct": "20"})
 
     assert response.status_code == 302
+    assert len(callbacks) == 1
     holding.refresh_from_db()
     assert (holding.stop_loss_price, holding.stop_loss_pct, holding.stop_loss_breached) == (None, Decimal("20"), True)
     assert Alert.objects.filter(client=client_record, kind=Alert.Kind.STOP_LOSS).count() == 1
@@ -192,14 +195,20 @@ def test_it_refuses_a_stop_loss_above_100_percent(client, owner, client_record):
     assert holding.stop_loss_pct is None
 
 
-def test_it_sets_and_changes_the_drawdown_limit(client, owner, client_record):
+def test_it_sets_and_changes_the_drawdown_limit(client, owner, client_record, celery_eager,
+                                                django_capture_on_commit_callbacks):
     client.force_login(owner)
     url = reverse("portfolios:drawdown-edit", args=[client_record.pk])
 
-    assert client.post(url, {"max_drawdown_pct": "15"}).status_code == 302
-    assert client.post(url, {"max_drawdown_pct": "12.5"}).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"max_drawdown_pct": "15"}).status_code == 302
+        response = client.post(url, {"max_drawdown_pct": "12.5"}, follow=True)
 
-    assert DrawdownLimit.objects.get(client=client_record).max_drawdown_pct == Decimal("12.5")
+    assert response.redirect_chain == [(portfolio_url(client_record), 302)]
+    assert "The portfolio is being revalued" in response.content.decode()
+    limit = DrawdownLimit.objects.get(client=client_record)
+    assert limit.max_drawdown_pct == Decimal("12.5")
+    assert client_record.valuations.get().aum == Decimal("0")  # revalued (an empty portfolio) after the commit
 
 
 def test_it_acknowledges_an_alert(client, owner, client_record):
