@@ -61,6 +61,7 @@ def csat_average(*, total: int, responses: int) -> Decimal | None:
 class Score:
     """Counts that add up across months and groups, and the scores they give."""
 
+    answers: int = 0
     nps_responses: int = 0
     promoters: int = 0
     detractors: int = 0
@@ -68,6 +69,7 @@ class Score:
     csat_total: int = 0
 
     def add(self, row: dict) -> None:
+        self.answers += row["answers"]
         self.nps_responses += row["nps_responses"]
         self.promoters += row["promoters"]
         self.detractors += row["detractors"]
@@ -88,7 +90,8 @@ class Score:
 
     @property
     def responses(self) -> int:
-        return max(self.nps_responses, self.csat_responses)
+        """Submissions counted, whichever questions they answered (or only a comment)."""
+        return self.answers
 
     def _share(self, count: int) -> Decimal | None:
         if not self.nps_responses:
@@ -109,6 +112,7 @@ class Score:
 
 
 _COUNTS = {
+    "answers": Count("pk"),
     "nps_responses": Count("nps"),
     "promoters": Count("pk", filter=Q(nps__gte=PROMOTER_MIN)),
     "detractors": Count("pk", filter=Q(nps__lte=DETRACTOR_MAX)),

@@ -27,6 +27,7 @@ class FeedbackFactory(factory.django.DjangoModelFactory):
 class ComplaintFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Complaint
+        skip_postgeneration_save = True
 
     client = factory.SubFactory(ClientFactory)
     description = "The fee was charged twice."
