@@ -8,5 +8,7 @@ class CommunicationsConfig(AppConfig):
 
     def ready(self):
         from .feedback_setup import feedback_register
+        from .reminder_setup import reminders_register
 
         feedback_register()
+        reminders_register()

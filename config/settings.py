@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.roles",
+                "communications.context_processors.notifications",
             ],
         },
     },
@@ -166,6 +167,9 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # A task taken by a worker that died unacknowledged goes back to the queue after this long
+    # (acks_late). Never schedule work as long ETA/countdown tasks: Redis would redeliver them.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 else:
     _broker_dir = VAR_DIR / "celery" / "broker"
     _results_dir = VAR_DIR / "celery" / "results"
@@ -192,7 +196,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Scheduled jobs, run by `celery beat` (scripts/run embeds it in the worker).
+# Scheduled jobs, run by `celery beat`: exactly one beat process per installation (scripts/run
+# starts one next to its worker); workers, any number.
 CELERY_BEAT_SCHEDULE = {
     "portfolio-valuations-daily": {
         "task": "portfolios.tasks.valuations_refresh_daily",
@@ -202,10 +207,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tasks.client_aum_tiers_refresh",
         "schedule": crontab(hour=2, minute=0),
     },
+    # The reminder scan: hourly (and once when beat starts), so the day's items and e-mails that
+    # failed are picked up within the hour; idempotent, so any extra run is harmless.
+    "communications-reminders-scan": {
+        "task": "communications.tasks.reminders_scan",
+        "schedule": crontab(minute=5),
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "crm@localhost")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # for EMAIL_BACKEND=...filebased.EmailBackend
+# Where the app is reached, for links in e-mails.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -4,12 +4,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from communications import views as communications_views
 from crm import views as crm_views
 
 admin.site.site_header = "RM CRM"
 
 urlpatterns = [
-    path("", crm_views.home, name="home"),
+    # Home: the Today page for RMs and team leads, the dashboard for compliance and administrators.
+    path("", communications_views.home, name="home"),
+    path("dashboard/", crm_views.home, name="dashboard"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("clients/", include("crm.urls")),

@@ -58,6 +58,11 @@ def is_relationship_manager(user) -> bool:
     return has_role(user, Role.RELATIONSHIP_MANAGER)
 
 
+def serves_clients(user) -> bool:
+    """Has a book of clients to work (RMs and team leads): their home page is the Today page."""
+    return has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD)
+
+
 def require(allowed: bool) -> None:
     """A page the user's role may not use does not exist for them (404, like every other refusal)."""
     if not allowed:
@@ -93,6 +98,19 @@ def client_list_editable(*, user) -> QuerySet[Client]:
     if not has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD):
         return Client.objects.none()
     return client_list_visible(user=user)
+
+
+def client_list_served(*, user) -> QuerySet[Client]:
+    """The user's own work list: visible clients they are the primary or an open backup RM of, and,
+    for a team lead, the unassigned clients (theirs to place). Narrower than ``client_list_visible``
+    for team leads and supervisors; the Today page and reminders start here."""
+    backup = Assignment.objects.filter(
+        client=OuterRef("pk"), manager=user, role=Assignment.Role.BACKUP, ended_at__isnull=True
+    )
+    served = Q(primary_manager=user) | Exists(backup)
+    if has_role(user, Role.TEAM_LEAD):
+        served |= Q(primary_manager__isnull=True)
+    return client_list_visible(user=user).filter(served)
 
 
 def client_get_visible(*, user, pk: int) -> Client:

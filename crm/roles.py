@@ -48,6 +48,8 @@ ADMIN_ONLY_PERMISSIONS: list[str] = [
     "portfolios.add_modelallocation", "portfolios.change_modelallocation",
     "portfolios.add_modelallocationweight", "portfolios.change_modelallocationweight",
     "portfolios.add_concentrationlimit", "portfolios.change_concentrationlimit",
+    "communications.add_reviewcadence", "communications.change_reviewcadence",
+    "communications.add_reminderpolicy", "communications.change_reminderpolicy",
 ]
 
 

@@ -7,7 +7,7 @@ class PortfoliosConfig(AppConfig):
     verbose_name = _("Portfolios")
 
     def ready(self):
-        from crm import demo, panels
+        from crm import attention, demo, panels
 
         from . import selectors
         from .demo import portfolio_demo_build
@@ -18,4 +18,7 @@ class PortfoliosConfig(AppConfig):
         panels.register(panels.Panel(
             slot=panels.DASHBOARD, key="portfolio-alerts", order=50,
             template="portfolios/includes/dashboard_alerts.html", context=selectors.dashboard_alerts_panel))
+        attention.register(attention.AttentionSource(
+            kind=selectors.ALERT_ATTENTION_KIND, label=_("Open portfolio alerts"),
+            collect=selectors.alert_attention_items, order=50))
         demo.demo_step_register(demo.DemoStep(key="portfolios", build=portfolio_demo_build, order=10))

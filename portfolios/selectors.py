@@ -7,17 +7,19 @@ when they are shown.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_noop
 
+from crm.attention import AttentionItem
 from crm.models import Client
 from crm.access import client_list_visible
 
@@ -602,6 +604,27 @@ def alert_list_open(*, user, include_acknowledged: bool = True) -> QuerySet[Aler
     if not include_acknowledged:
         alerts = alerts.filter(acknowledged_at__isnull=True)
     return alerts.select_related("client").order_by("-raised_at")
+
+
+ALERT_ATTENTION_KIND = "portfolio-alert"
+
+
+def alert_attention_items(*, today: date, horizon_days: int) -> list[AttentionItem]:
+    """Open alerts nobody has acknowledged yet, one item per client and day raised (due that day):
+    the crm.attention source the reminder scan reads (registered in apps.py). One query."""
+    rows = Alert.objects.filter(
+        resolved_at__isnull=True, acknowledged_at__isnull=True, client__status=Client.Status.ACTIVE,
+        raised_at__date__lte=today + timedelta(days=horizon_days),
+    ).values_list("client_id", "client__primary_manager_id", "raised_at").order_by("client_id", "raised_at")
+    counts: dict[tuple[int, date], list] = {}
+    for client_id, manager_id, raised_at in rows:
+        counts.setdefault((client_id, timezone.localdate(raised_at)), [manager_id, 0])[1] += 1
+    return [
+        AttentionItem(client_id=client_id, manager_id=manager_id, kind=ALERT_ATTENTION_KIND, due_on=raised_on,
+                      summary=gettext_noop("Open portfolio alerts raised that day: %(count)s"), params={"count": count},
+                      url=reverse("portfolios:client-portfolio", args=[client_id]))
+        for (client_id, raised_on), (manager_id, count) in counts.items()
+    ]
 
 
 def instrument_prices_latest(*, instrument_ids, on_date: date) -> dict[int, tuple[date, Decimal]]:

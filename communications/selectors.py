@@ -1,0 +1,293 @@
+"""Reads of contacts, reviews, reminders and notifications, and the Today page.
+
+Who may see which client is ``crm.access``'s answer; every list here starts from it. The two
+attention sources this app registers (``review_items_due``, ``follow_up_items_due``) read the
+whole book in a fixed number of queries, whatever its size.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from crm import access, attention
+from crm.models import Client
+
+from .models import ContactLog, Notification, Reminder, ReminderPolicy, Review, ReviewCadence, ReviewSchedule
+
+# Reminder kinds this app raises; other apps' kinds come from their crm.attention sources.
+KIND_REVIEW = "review"
+KIND_FOLLOW_UP = "follow-up"
+
+DEFAULT_CADENCE_MONTHS = {Client.AumTier.HNW: 1, Client.AumTier.AFFLUENT: 3, Client.AumTier.MASS: 12}
+
+TODAY_ITEMS_SHOWN = 5
+TIMELINE_ITEMS_SHOWN = 10
+
+
+def months_later(day: date, months: int) -> date:
+    """The same day ``months`` months on; the month's last day when it is shorter."""
+    return day + relativedelta(months=months)
+
+
+def review_cadences() -> dict[str, int]:
+    """Months between reviews per AUM tier, as the administrator set them; a tier without a row
+    keeps the domain default (HNW monthly, mass-affluent quarterly, mass yearly)."""
+    cadences = dict(DEFAULT_CADENCE_MONTHS)
+    cadences.update(ReviewCadence.objects.values_list("tier", "interval_months"))
+    return cadences
+
+
+def review_due_on(*, client: Client, cadences: dict[str, int] | None = None) -> date:
+    """The client's next review date: from the schedule, or, before the scan first scheduled the
+    client, counted from the day the client was registered."""
+    schedule = ReviewSchedule.objects.filter(client=client).first()
+    if schedule is not None:
+        return schedule.due_on
+    cadences = cadences or review_cadences()
+    return months_later(timezone.localdate(client.created_at), cadences[client.aum_tier])
+
+
+def reviews_schedulable() -> QuerySet[Client]:
+    """Clients who are reviewed: active ones."""
+    return Client.objects.filter(status=Client.Status.ACTIVE)
+
+
+# ---------------------------------------------------------------------------
+# Attention sources (registered in apps.py): whole book, set-based
+# ---------------------------------------------------------------------------
+
+def _client_url(client_id: int) -> str:
+    return reverse("crm:client-detail", args=[client_id])
+
+
+def review_items_due(*, today: date, horizon_days: int) -> list[attention.AttentionItem]:
+    """Active clients whose review falls due by ``today + horizon_days`` (overdue ones included):
+    one query."""
+    rows = ReviewSchedule.objects.filter(
+        due_on__lte=today + timedelta(days=horizon_days), client__status=Client.Status.ACTIVE,
+    ).values_list("client_id", "client__primary_manager_id", "due_on").order_by("due_on", "client_id")
+    return [
+        attention.AttentionItem(
+            client_id=client_id, manager_id=manager_id, kind=KIND_REVIEW, due_on=due_on,
+            summary=gettext_noop("Periodic review due on %(due)s"), params={"due": due_on.isoformat()},
+            url=reverse("communications:review-complete", args=[client_id]),
+        )
+        for client_id, manager_id, due_on in rows
+    ]
+
+
+def follow_up_items_due(*, today: date, horizon_days: int,
+                        client_id: int | None = None) -> list[attention.AttentionItem]:
+    """Open next steps of contacts due by ``today + horizon_days``, one item per client and due
+    date (so two next steps promised for the same day are one reminder): one query. ``client_id``
+    narrows it to one client (a contact just logged)."""
+    contacts = ContactLog.objects.filter(
+        next_step_due_on__lte=today + timedelta(days=horizon_days), next_step_done_at__isnull=True,
+        client__status=Client.Status.ACTIVE,
+    )
+    if client_id is not None:
+        contacts = contacts.filter(client_id=client_id)
+    rows = contacts.values_list("client_id", "client__primary_manager_id", "next_step_due_on", "next_step").order_by(
+        "next_step_due_on", "client_id", "id")
+    grouped: dict[tuple[int, date], list] = {}
+    for client_id, manager_id, due_on, next_step in rows:
+        grouped.setdefault((client_id, due_on), [manager_id, []])[1].append(next_step)
+    items = []
+    for (client_id, due_on), (manager_id, steps) in grouped.items():
+        if len(steps) == 1:
+            summary, params = gettext_noop("Follow-up: %(step)s"), {"step": steps[0]}
+        else:
+            summary, params = gettext_noop("%(count)s follow-ups, first: %(step)s"), {
+                "count": len(steps), "step": steps[0]}
+        items.append(attention.AttentionItem(
+            client_id=client_id, manager_id=manager_id, kind=KIND_FOLLOW_UP, due_on=due_on,
+            summary=summary, params=params, url=_client_url(client_id),
+        ))
+    return items
+
+
+# ---------------------------------------------------------------------------
+# Reminder recipients
+# ---------------------------------------------------------------------------
+
+def team_lead_ids() -> list[int]:
+    """Active users who lead a team: they hear about clients without a primary RM."""
+    from crm.models import Team
+
+    return sorted(set(Team.objects.filter(lead__is_active=True).values_list("lead_id", flat=True)))
+
+
+def team_leads_by_member(manager_ids) -> dict[int, list[int]]:
+    """For each RM, the active leads of the teams they belong to: whom their overdue items escalate to."""
+    from crm.models import Team
+
+    leads: dict[int, set[int]] = defaultdict(set)
+    rows = Team.members.through.objects.filter(
+        user_id__in=list(manager_ids), team__lead__is_active=True).values_list("user_id", "team__lead_id")
+    for member_id, lead_id in rows:
+        if lead_id != member_id:
+            leads[member_id].add(lead_id)
+    return {member_id: sorted(ids) for member_id, ids in leads.items()}
+
+
+# ---------------------------------------------------------------------------
+# Reminders and notifications for one user
+# ---------------------------------------------------------------------------
+
+def reminder_list_open(*, user, kind: str | None = None, overdue_on: date | None = None,
+                       manager_id: int | None = None) -> QuerySet[Reminder]:
+    """Open reminders on the clients the user serves (``crm.access.client_list_served``), or, with
+    ``manager_id``, on the visible clients of that RM (a team lead's view of a team member's book);
+    most urgent (earliest due) first."""
+    if manager_id is None:
+        clients = access.client_list_served(user=user)
+    else:
+        clients = access.client_list_visible(user=user).filter(primary_manager_id=manager_id)
+    reminders = Reminder.objects.filter(done_at__isnull=True, client__in=clients.values("pk"))
+    if kind:
+        reminders = reminders.filter(kind=kind)
+    if overdue_on is not None:
+        reminders = reminders.filter(due_on__lt=overdue_on)
+    return reminders.select_related("client").order_by("due_on", "kind", "id")
+
+
+def reminder_get_editable(*, user, pk: int) -> Reminder:
+    """An open or closed reminder on a client the user may change; 404 otherwise."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        Reminder.objects.filter(client__in=access.client_list_editable(user=user).values("pk"))
+        .select_related("client"), pk=pk)
+
+
+def notification_list(*, user) -> QuerySet[Notification]:
+    """The user's notifications, newest first, with their reminder and client."""
+    return Notification.objects.filter(recipient=user).select_related("reminder", "reminder__client").order_by(
+        "-created_at", "-id")
+
+
+def notification_unread_count(*, user) -> int:
+    """One query on a partial index (the navbar shows it on every page)."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def kind_labels() -> dict[str, str]:
+    """The translatable label of each registered attention kind."""
+    return {source.kind: source.label for source in attention.sources()}
+
+
+# ---------------------------------------------------------------------------
+# The Today page
+# ---------------------------------------------------------------------------
+
+@dataclass
+class TodaySection:
+    kind: str
+    label: str
+    count: int = 0
+    overdue: int = 0
+    items: list = field(default_factory=list)
+
+
+def today_sections(*, user, today: date) -> list[TodaySection]:
+    """One section per attention kind with open reminders on the user's clients: how many, how many
+    overdue, and the most urgent few. Sections follow the registry's urgency order. Two queries:
+    the counts per kind, and the first items of every kind together."""
+    labels = kind_labels()
+    order = {source.kind: index for index, source in enumerate(attention.sources())}
+    reminders = reminder_list_open(user=user)
+    counts = reminders.order_by().values("kind").annotate(
+        total=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
+    sections = {
+        row["kind"]: TodaySection(kind=row["kind"], label=labels.get(row["kind"], row["kind"]),
+                                  count=row["total"], overdue=row["overdue"])
+        for row in counts
+    }
+    if not sections:
+        return []
+    # The first few of each kind in one query: a window over the kinds present.
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    ranked = reminders.annotate(rank=Window(RowNumber(), partition_by=[F("kind")], order_by=[
+        F("due_on").asc(), F("id").asc()]))
+    for reminder in ranked.filter(rank__lte=TODAY_ITEMS_SHOWN):
+        sections[reminder.kind].items.append(reminder)
+    return sorted(sections.values(), key=lambda section: (order.get(section.kind, len(order)), section.kind))
+
+
+def team_overdue_by_manager(*, user, today: date) -> list[dict]:
+    """For a team lead (or administrator): each RM of theirs with open overdue reminders, and how
+    many per kind; one query. Empty for anyone else."""
+    if not access.may_use_team_pages(user):
+        return []
+    managers = access.manager_list_filterable(user=user).exclude(pk=user.pk)
+    rows = Reminder.objects.filter(
+        done_at__isnull=True, due_on__lt=today,
+        client__in=access.client_list_visible(user=user).filter(primary_manager__in=managers).values("pk"),
+    ).values("client__primary_manager_id", "client__primary_manager__first_name",
+             "client__primary_manager__last_name", "client__primary_manager__username", "kind").annotate(
+        count=Count("id")).order_by("client__primary_manager__first_name", "client__primary_manager__username")
+    labels = kind_labels()
+    by_manager: dict[int, dict] = {}
+    for row in rows:
+        manager_id = row["client__primary_manager_id"]
+        name = " ".join(filter(None, [row["client__primary_manager__first_name"],
+                                      row["client__primary_manager__last_name"]]))
+        entry = by_manager.setdefault(manager_id, {
+            "manager_id": manager_id, "name": name or row["client__primary_manager__username"],
+            "total": 0, "kinds": []})
+        entry["total"] += row["count"]
+        entry["kinds"].append({"kind": row["kind"], "label": labels.get(row["kind"], row["kind"]),
+                               "count": row["count"]})
+    return sorted(by_manager.values(), key=lambda entry: (-entry["total"], entry["name"]))
+
+
+# ---------------------------------------------------------------------------
+# The client page's timeline panel
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: date
+    kind: str  # "contact" or "review"
+    record: object
+
+
+def client_timeline(*, client: Client, limit: int | None = TIMELINE_ITEMS_SHOWN) -> list[TimelineEntry]:
+    """Contacts and reviews of a client, newest first; two queries."""
+    contacts = ContactLog.objects.filter(client=client).select_related("recorded_by").order_by("-occurred_at", "-id")
+    reviews = Review.objects.filter(client=client).select_related("completed_by").order_by("-completed_on", "-id")
+    if limit is not None:
+        contacts, reviews = contacts[:limit], reviews[:limit]
+    entries = [TimelineEntry(timezone.localtime(c.occurred_at).date(), "contact", c) for c in contacts]
+    entries += [TimelineEntry(r.completed_on, "review", r) for r in reviews]
+    entries.sort(key=lambda entry: (entry.at, entry.kind == "contact"), reverse=True)
+    return entries[:limit] if limit is not None else entries
+
+
+def client_timeline_panel(*, request, client: Client) -> dict:
+    """The client page's communication panel: next review, latest contacts and reviews, the quick-add
+    contact form for those who may change the client. Five queries."""
+    from .forms import ContactForm
+
+    may_edit = access.client_may_edit(user=request.user, client_id=client.pk)
+    today = timezone.localdate()
+    due_on = review_due_on(client=client)
+    policy = ReminderPolicy.current()
+    return {
+        "client": client,
+        "entries": client_timeline(client=client),
+        "review_due_on": due_on,
+        "review_overdue": due_on < today,
+        "review_due_soon": today <= due_on <= today + timedelta(days=policy.due_soon_days),
+        "may_edit": may_edit,
+        "contact_form": ContactForm(client=client, action=reverse("communications:contact-create",
+                                                                    args=[client.pk])) if may_edit else None,
+    }

@@ -1,0 +1,391 @@
+"""Writes of contacts, reviews, reminders and notifications, and the reminder scan.
+
+The scan (``reminders_scan``) turns what ``crm.attention`` reports into reminders, notifications
+and escalations. It is set-based (a fixed number of queries per batch of 1,000 rows, none per
+client) and safe to run any number of times, at once or after a crash: every row it writes has a
+unique constraint, and it inserts with ``ON CONFLICT DO NOTHING`` (``bulk_create(ignore_conflicts=
+True)``), always in key order so two concurrent scans cannot deadlock on each other's rows.
+"""
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from crm import attention
+from crm.models import Client
+
+from . import selectors
+from .models import ContactLog, Notification, Reminder, ReminderPolicy, Review, ReviewSchedule
+
+logger = logging.getLogger(__name__)
+
+BATCH = 1000
+
+
+def _batches(rows: list, size: int = BATCH):
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+# ---------------------------------------------------------------------------
+# Contacts
+# ---------------------------------------------------------------------------
+
+def contact_record(
+    *, client: Client, recorded_by, summary: str, channel: str = ContactLog.Channel.PHONE,
+    occurred_at: datetime | None = None, duration_minutes: int | None = None, participants: str = "",
+    outcome: str = "", next_step: str = "", next_step_due_on: date | None = None,
+) -> ContactLog:
+    """Log a contact with a client. A next step due within the reminder horizon becomes a reminder
+    at once, so it is on the RM's Today page before the next scan."""
+    if next_step_due_on is not None and not next_step.strip():
+        raise ValidationError({"next_step": _("Say what the next step is, or leave its due date empty.")})
+    contact = ContactLog(
+        client=client, recorded_by=recorded_by, channel=channel, occurred_at=occurred_at or timezone.now(),
+        duration_minutes=duration_minutes, participants=participants.strip(), summary=summary.strip(),
+        outcome=outcome.strip(), next_step=next_step.strip(), next_step_due_on=next_step_due_on,
+    )
+    if contact.occurred_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"occurred_at": _("A contact cannot be logged in the future.")})
+    contact.full_clean()
+    with transaction.atomic():
+        contact.save()
+        today = timezone.localdate()
+        if next_step_due_on is not None and next_step_due_on <= today + timedelta(
+                days=ReminderPolicy.current().due_soon_days):
+            reminders_upsert(items=[
+                item for item in selectors.follow_up_items_due(
+                    today=today, horizon_days=(next_step_due_on - today).days, client_id=client.pk)
+                if item.due_on == next_step_due_on
+            ])
+    return contact
+
+
+@transaction.atomic
+def contact_follow_up_done(*, contact: ContactLog, user) -> ContactLog:
+    """Mark a contact's next step done; its reminder closes when no other next step of the client
+    is due that day."""
+    if contact.next_step_due_on is None:
+        raise ValidationError(_("This contact has no next step with a due date."))
+    contact = ContactLog.objects.select_for_update().get(pk=contact.pk)
+    if contact.next_step_done_at is not None:
+        return contact
+    contact.next_step_done_at = timezone.now()
+    contact.save(update_fields=["next_step_done_at"])
+    still_due = ContactLog.objects.filter(client_id=contact.client_id, next_step_due_on=contact.next_step_due_on,
+                                          next_step_done_at__isnull=True).exists()
+    if not still_due:
+        _reminders_close(Reminder.objects.filter(client_id=contact.client_id, kind=selectors.KIND_FOLLOW_UP,
+                                                 due_on=contact.next_step_due_on), user=user)
+    return contact
+
+
+# ---------------------------------------------------------------------------
+# Reviews
+# ---------------------------------------------------------------------------
+
+@transaction.atomic
+def review_complete(
+    *, client: Client, completed_by, completed_on: date | None = None, portfolio_reviewed: bool = False,
+    risk_assessment_valid: bool = False, goals_reviewed: bool = False, notes: str = "",
+) -> Review:
+    """Record a periodic review and schedule the next one: the completion date plus the cadence of
+    the client's segment. The client's open review reminders close."""
+    today = timezone.localdate()
+    completed_on = completed_on or today
+    if completed_on > today:
+        raise ValidationError({"completed_on": _("A review cannot be completed in the future.")})
+    if not (portfolio_reviewed or risk_assessment_valid or goals_reviewed or notes.strip()):
+        raise ValidationError(_("Tick what was reviewed, or write a note."))
+    # The schedule row is the lock: two completions of one client's review queue up here.
+    schedule = ReviewSchedule.objects.select_for_update().filter(client=client).first()
+    months = selectors.review_cadences()[client.aum_tier]
+    next_due_on = selectors.months_later(completed_on, months)
+    review = Review(
+        client=client, completed_by=completed_by, completed_on=completed_on,
+        was_due_on=schedule.due_on if schedule else selectors.review_due_on(client=client),
+        portfolio_reviewed=portfolio_reviewed, risk_assessment_valid=risk_assessment_valid,
+        goals_reviewed=goals_reviewed, notes=notes.strip(), next_due_on=next_due_on,
+    )
+    review.full_clean()
+    review.save()
+    if schedule is None:
+        schedule = ReviewSchedule(client=client)
+    schedule.anchor_on, schedule.interval_months, schedule.due_on = completed_on, months, next_due_on
+    schedule.save()
+    _reminders_close(Reminder.objects.filter(client=client, kind=selectors.KIND_REVIEW, due_on__lt=next_due_on),
+                     user=completed_by)
+    return review
+
+
+def review_schedules_sync(*, today: date) -> int:
+    """Give every active client a review schedule (counted from their last review, or from the day
+    they were registered), and move the due date of those whose segment or the segment's cadence
+    changed; returns how many schedules were written. Four queries, plus one write per 1,000
+    schedules written."""
+    cadences = selectors.review_cadences()
+    unscheduled = selectors.reviews_schedulable().filter(review_schedule__isnull=True)
+    missing = list(unscheduled.values_list("pk", "aum_tier", "created_at"))
+    rows = []
+    if missing:
+        last_review = dict(Review.objects.filter(client__in=unscheduled.values("pk")).values("client_id").annotate(
+            last=Max("completed_on")).values_list("client_id", "last"))
+        for pk, tier, created_at in missing:
+            anchor = last_review.get(pk) or timezone.localdate(created_at)
+            rows.append(ReviewSchedule(client_id=pk, anchor_on=anchor, interval_months=cadences[tier],
+                                       due_on=selectors.months_later(anchor, cadences[tier])))
+        for batch in _batches(rows):
+            ReviewSchedule.objects.bulk_create(batch, ignore_conflicts=True)
+    changed = Q()
+    for tier, months in cadences.items():
+        changed |= Q(client__aum_tier=tier) & ~Q(interval_months=months)
+    moved = list(ReviewSchedule.objects.filter(changed).values_list("client_id", "anchor_on", "client__aum_tier"))
+    for batch in _batches(moved):
+        ReviewSchedule.objects.bulk_update(
+            [ReviewSchedule(client_id=pk, anchor_on=anchor, interval_months=cadences[tier],
+                            due_on=selectors.months_later(anchor, cadences[tier])) for pk, anchor, tier in batch],
+            ["interval_months", "due_on"])
+    return len(rows) + len(moved)
+
+
+# ---------------------------------------------------------------------------
+# Reminders: the scan
+# ---------------------------------------------------------------------------
+
+@dataclass
+class ScanResult:
+    today: str
+    schedules_written: int = 0
+    items: int = 0
+    reminders_created: int = 0
+    reminders_closed: int = 0
+    notifications_created: int = 0
+    escalations_created: int = 0
+    failed_sources: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def reminders_scan(*, today: date) -> ScanResult:
+    """The daily scan (beat runs it hourly and when it starts; ``manage.py reminders_scan`` by hand):
+    schedule reviews, turn every registered attention item due within the policy's horizon into a
+    reminder, close the reminders whose item went away, notify the RMs (team leads for clients
+    without one) and escalate to team leads what is overdue by more than the policy's days.
+
+    Safe to run any number of times, concurrently too: a reminder exists once per (client, kind,
+    due date), a notification once per (reminder, recipient, reason) — unique constraints, not
+    checks. A source that fails is logged and skipped (its reminders are neither created nor
+    closed), so one app's bug does not stop everyone's reminders."""
+    policy = ReminderPolicy.current()
+    result = ScanResult(today=today.isoformat())
+    result.schedules_written = review_schedules_sync(today=today)
+    items: list[attention.AttentionItem] = []
+    collected: list[str] = []
+    for source in attention.sources():
+        try:
+            items += list(source.collect(today=today, horizon_days=policy.due_soon_days))
+        except Exception:  # one app's broken source must not stop the others' reminders
+            logger.exception("Attention source %s failed; its reminders are left as they are", source.kind)
+            result.failed_sources.append(source.kind)
+        else:
+            collected.append(source.kind)
+    result.items = len(items)
+    result.reminders_created = reminders_upsert(items=items)
+    result.reminders_closed = _reminders_close_resolved(
+        items=items, kinds=collected, horizon_end=today + timedelta(days=policy.due_soon_days))
+    result.notifications_created = _notifications_create()
+    result.escalations_created = _escalations_create(overdue_before=today - timedelta(days=policy.escalation_days))
+    return result
+
+
+def reminders_upsert(*, items) -> int:
+    """Create the reminders of these attention items that do not exist yet; returns how many were
+    new. The unique (client, kind, due date) constraint decides, so concurrent callers create each
+    once; rows go in key order, so concurrent callers lock them in the same order."""
+    unique = {}
+    for item in items:
+        unique.setdefault((item.client_id, item.kind, item.due_on), item)
+    rows = [
+        Reminder(client_id=item.client_id, kind=item.kind, due_on=item.due_on, manager_id=item.manager_id,
+                 summary=item.summary, params=item.params, url=item.url)
+        for _key, item in sorted(unique.items(), key=lambda pair: pair[0])
+    ]
+    if not rows:
+        return 0
+    before = _max_pk(Reminder)
+    for batch in _batches(rows):
+        with transaction.atomic():
+            Reminder.objects.bulk_create(batch, ignore_conflicts=True)
+    # bulk_create(ignore_conflicts=True) does not say which rows were new: count the ids above the
+    # highest one before (a concurrent caller's rows included; the figure is for logs).
+    return Reminder.objects.filter(pk__gt=before).count()
+
+
+def _max_pk(model) -> int:
+    return model.objects.aggregate(top=Max("pk"))["top"] or 0
+
+
+def _reminders_close(reminders, *, user=None) -> int:
+    """Close open reminders (``user`` marked them done; None: the item no longer needs attention) and
+    mark their unread notifications read."""
+    now = timezone.now()
+    ids = list(reminders.filter(done_at__isnull=True).order_by("pk").values_list("pk", flat=True))
+    for batch in _batches(ids):
+        Reminder.objects.filter(pk__in=batch, done_at__isnull=True).update(done_at=now, done_by=user)
+        Notification.objects.filter(reminder_id__in=batch, read_at__isnull=True).update(read_at=now)
+    return len(ids)
+
+
+def _reminders_close_resolved(*, items, kinds: list[str], horizon_end: date) -> int:
+    """Close open reminders of the scanned kinds whose item was not reported this time (the review
+    was done, the alert resolved, the complaint closed). Only reminders due within the horizon: one
+    due later was not asked about (the horizon may have shrunk)."""
+    if not kinds:
+        return 0
+    reported = {(item.client_id, item.kind, item.due_on) for item in items}
+    open_rows = Reminder.objects.filter(done_at__isnull=True, kind__in=kinds, due_on__lte=horizon_end).values_list(
+        "pk", "client_id", "kind", "due_on")
+    gone = [pk for pk, client_id, kind, due_on in open_rows if (client_id, kind, due_on) not in reported]
+    return _reminders_close(Reminder.objects.filter(pk__in=gone)) if gone else 0
+
+
+def _insert_notifications(rows: list[Notification]) -> int:
+    if not rows:
+        return 0
+    rows.sort(key=lambda n: (n.reminder_id, n.recipient_id, n.reason))
+    before = _max_pk(Notification)
+    for batch in _batches(rows):
+        with transaction.atomic():
+            Notification.objects.bulk_create(batch, ignore_conflicts=True)
+    return Notification.objects.filter(pk__gt=before).count()
+
+
+def _notifications_create() -> int:
+    """A notification for each open reminder that has none yet: to the RM it concerns, or to every
+    team lead when the client has no primary RM."""
+    pending = Reminder.objects.filter(done_at__isnull=True).filter(
+        ~Exists(Notification.objects.filter(reminder=OuterRef("pk"), reason=Notification.Reason.REMINDER))
+    ).values_list("pk", "manager_id")
+    rows, leads = [], None
+    for reminder_id, manager_id in pending:
+        if manager_id is not None:
+            recipients = [manager_id]
+        else:
+            leads = selectors.team_lead_ids() if leads is None else leads
+            recipients = leads
+        rows += [Notification(reminder_id=reminder_id, recipient_id=recipient_id,
+                              reason=Notification.Reason.REMINDER) for recipient_id in recipients]
+    return _insert_notifications(rows)
+
+
+def _escalations_create(*, overdue_before: date) -> int:
+    """An escalation to the leads of the RM's teams for each open reminder due before
+    ``overdue_before`` that has not been escalated yet (clients without an RM are the leads' already)."""
+    pending = list(Reminder.objects.filter(done_at__isnull=True, due_on__lt=overdue_before,
+                                           manager__isnull=False).filter(
+        ~Exists(Notification.objects.filter(reminder=OuterRef("pk"), reason=Notification.Reason.ESCALATION))
+    ).values_list("pk", "manager_id"))
+    if not pending:
+        return 0
+    leads = selectors.team_leads_by_member({manager_id for _pk, manager_id in pending})
+    rows = [Notification(reminder_id=reminder_id, recipient_id=lead_id, reason=Notification.Reason.ESCALATION)
+            for reminder_id, manager_id in pending for lead_id in leads.get(manager_id, [])]
+    return _insert_notifications(rows)
+
+
+@transaction.atomic
+def reminder_done(*, reminder: Reminder, user) -> Reminder:
+    """Someone marks a reminder done: it leaves the Today page and is not escalated. A follow-up's
+    reminder done means its next steps (of that client, that day) are done."""
+    if reminder.kind == selectors.KIND_FOLLOW_UP:
+        ContactLog.objects.filter(client_id=reminder.client_id, next_step_due_on=reminder.due_on,
+                                  next_step_done_at__isnull=True).update(next_step_done_at=timezone.now())
+    _reminders_close(Reminder.objects.filter(pk=reminder.pk), user=user)
+    reminder.refresh_from_db(fields=["done_at", "done_by"])
+    return reminder
+
+
+# ---------------------------------------------------------------------------
+# Notifications
+# ---------------------------------------------------------------------------
+
+def notification_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notifications_read_all(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def _outbox() -> QuerySet[Notification]:
+    """Notifications still to e-mail: of open reminders, to active staff with an address."""
+    return Notification.objects.filter(
+        emailed_at__isnull=True, reminder__done_at__isnull=True, recipient__is_active=True,
+    ).exclude(recipient__email="")
+
+
+def notifications_email_pending() -> bool:
+    return _outbox().exists()
+
+
+def notifications_email_send(*, max_recipients: int | None = None) -> int:
+    """E-mail each recipient their pending notifications, one message per recipient; returns how
+    many messages were sent.
+
+    Each recipient's batch is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` in its own
+    transaction, sent, and marked ``emailed_at`` before the commit: two senders never claim the
+    same rows, and a sender that dies before committing leaves them to the next run (the scan
+    enqueues one every time). So every notification is e-mailed; only a crash between the mail
+    server accepting a message and the commit could send that one message twice."""
+    sent, last_recipient_id = 0, 0
+    while max_recipients is None or sent < max_recipients:
+        recipient_id = _outbox().filter(recipient_id__gt=last_recipient_id).order_by("recipient_id").values_list(
+            "recipient_id", flat=True).first()
+        if recipient_id is None:
+            break
+        with transaction.atomic():
+            claimed = list(_outbox().filter(recipient_id=recipient_id).select_for_update(
+                skip_locked=True, of=("self",)).select_related("recipient", "reminder", "reminder__client").order_by(
+                "reminder__due_on", "id"))
+            if claimed:
+                _email_one(claimed)
+                Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(emailed_at=timezone.now())
+                sent += 1
+        last_recipient_id = recipient_id  # rows another sender holds are left to it
+    return sent
+
+
+def _email_one(notifications: list[Notification]) -> None:
+    recipient = notifications[0].recipient
+    today = timezone.localdate()
+    base_url = settings.SITE_URL.rstrip("/")
+    with translation.override(settings.LANGUAGE_CODE):
+        labels = selectors.kind_labels()
+        lines = [{
+            "notification": n, "client": n.reminder.client, "text": n.reminder.text,
+            "label": labels.get(n.reminder.kind, n.reminder.kind), "due_on": n.reminder.due_on,
+            "overdue": n.reminder.due_on < today, "escalation": n.reason == Notification.Reason.ESCALATION,
+            "url": base_url + (n.reminder.url or reverse("crm:client-detail", args=[n.reminder.client_id])),
+        } for n in notifications]
+        subject = _("RM CRM: %(count)d reminder(s)") % {"count": len(lines)}
+        body = render_to_string("communications/email/reminders.txt", {
+            "recipient": recipient, "lines": lines,
+            "notifications_url": base_url + reverse("communications:notification-list"),
+        })
+    message = EmailMessage(subject=subject, body=body, to=[recipient.email],
+                           headers={"X-CRM-Notifications": ",".join(str(n.pk) for n in notifications)})
+    message.send()
