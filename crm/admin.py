@@ -149,10 +149,23 @@ class ClientAdmin(HistoryAdmin):
     actions = ["primary_manager_reassign", "lifecycle_stage_change"]
     show_full_result_count = False  # a COUNT(*) per page is slow on large registries
 
+    own_fields = [*services.CLIENT_EDITABLE_FIELDS, "tags"]
+
     def get_readonly_fields(self, request, obj=None):
         # Every field but the client's own data: new derived fields are read-only without a change here.
-        editable = {*services.CLIENT_EDITABLE_FIELDS, "tags"}
-        return [field.name for field in Client._meta.fields if field.name not in editable and not field.primary_key]
+        return [field.name for field in Client._meta.fields
+                if field.name not in self.own_fields and not field.primary_key]
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": self.own_fields}),
+            (_("Kept by the application"), {
+                "fields": self.get_readonly_fields(request, obj),
+                "description": _("Change the lifecycle stage and the primary RM with the actions on the client "
+                                 "list, which record each change with its reason; AUM, tier and risk level follow "
+                                 "valuations and assessments."),
+            }),
+        ]
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in services.CLIENT_EDITABLE_FIELDS
