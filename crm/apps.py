@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = _("Client registry")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .security import session_activity_start
+
+        user_logged_in.connect(session_activity_start, dispatch_uid="crm.security.session_activity_start")
