@@ -1,9 +1,8 @@
 """Thin views of the client registry: access through crm.selectors, changes through crm.services."""
 
-import tablib
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from . import access, panels, selectors, services
+from . import access, panels, selectors, services, spreadsheets
 from .forms import (
     ClientFilterForm,
     ClientForm,
@@ -96,41 +95,30 @@ def client_list(request):
     })
 
 
-EXPORT_FORMATS = {
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-}
-
-
 def client_export(request):
-    """The current filtered list as CSV or XLSX: only clients the user can see, as on the page."""
+    """The current filtered list as CSV or XLSX: only clients the user can see, as on the page.
+    Written through crm.spreadsheets, so no client's data can act as a formula."""
     export_format = request.GET.get("format", "csv")
-    if export_format not in EXPORT_FORMATS:
+    if export_format not in spreadsheets.CONTENT_TYPES:
         raise Http404
     form = ClientFilterForm(request.GET, user=request.user)
     clients = selectors.client_list_search(user=request.user, params=form.selector_params())
-    dataset = tablib.Dataset(headers=[
+    headers = [
         _("Client number"), _("Legal name"), _("Preferred name"), _("Kind"), _("ID document type"),
         _("ID document number"), _("Phone"), _("E-mail"), _("Primary RM"), _("AUM tier"), _("AUM"),
         _("AUM currency"), _("Risk level"), _("Lifecycle stage"), _("Status"), _("Tags"),
-    ])
-    for client in clients.iterator(chunk_size=2000):
-        dataset.append([
-            client.pk, client.legal_name, client.preferred_name, client.get_kind_display(),
-            client.get_id_type_display(), client.id_number, client.phone, client.email,
-            str(client.primary_manager or ""), client.get_aum_tier_display(), client.aum_total,
-            client.aum_currency, client.get_risk_level_display() or _("Not assessed"),
-            client.get_lifecycle_stage_display(), client.get_status_display(),
-            ", ".join(tag.name for tag in client.tags.all()),
-        ])
-    content_type, extension = EXPORT_FORMATS[export_format]
-    body = dataset.export(extension)
-    if extension == "csv":
-        body = "\ufeff" + body  # a BOM, so spreadsheet programs read the Chinese names as UTF-8
-    response = HttpResponse(body, content_type=content_type)
+    ]
+    rows = ([
+        client.pk, client.legal_name, client.preferred_name, client.get_kind_display(),
+        client.get_id_type_display(), client.id_number, client.phone, client.email,
+        str(client.primary_manager or ""), client.get_aum_tier_display(), client.aum_total,
+        client.aum_currency, client.get_risk_level_display() or _("Not assessed"),
+        client.get_lifecycle_stage_display(), client.get_status_display(),
+        ", ".join(tag.name for tag in client.tags.all()),
+    ] for client in clients.iterator(chunk_size=2000))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="clients-{stamp}.{extension}"'
-    return response
+    return spreadsheets.spreadsheet_response(headers=headers, rows=rows, file_format=export_format,
+                                             file_name=f"clients-{stamp}")
 
 
 @require_POST
