@@ -104,7 +104,7 @@ class ComplaintFilterForm(forms.Form):
         self.helper.layout = Layout(Row(
             Column("status", css_class="col-sm-4 col-lg-3"),
             Column(Field("overdue"), css_class="col-sm-4 col-lg-3 d-flex align-items-end"),
-            Column(Submit("filter", _("Filter"), css_class="btn-outline-primary"), css_class="col-auto d-flex align-items-end mb-3"),
+            Column(Submit("filter", _("Filter")), css_class="col-auto d-flex align-items-end mb-3"),
         ))
 
 
