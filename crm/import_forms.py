@@ -3,37 +3,23 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dataimport.forms import ImportUploadForm
+
 from . import imports
+from .services import KEEP, TAKE
 
 
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Client file"),
-        help_text=gettext_lazy(
-            "CSV (UTF-8 or GBK) or Excel .xlsx, at most 10 MB. The first row holds the column names; "
-            "each client needs a legal name and at least one of ID number, phone or e-mail."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+def client_upload_form(*args, **kwargs) -> ImportUploadForm:
+    """The import engine's upload form, worded for a client file."""
+    return ImportUploadForm(
+        *args, label=_("Client file"), submit_label=_("Upload and check"),
+        help_text=_("CSV (UTF-8 or GBK) or Excel .xlsx, at most 10 MB. The first row holds the column names; "
+                    "each client needs a legal name and at least one of ID number, phone or e-mail."),
+        **kwargs,
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.attrs = {"enctype": "multipart/form-data"}
-        self.helper.add_input(Submit("upload", _("Upload and check")))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)d MB; split it into smaller files.")
-                % {"limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
-            )
-        return upload
 
 
 class ImportMappingForm(forms.Form):
@@ -41,7 +27,7 @@ class ImportMappingForm(forms.Form):
 
     def __init__(self, *args, headers: list[str], samples: list[list], mapping: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", _("— ignore this column —"))] + [(f.name, f.label) for f in imports.IMPORT_FIELDS]
+        choices = [("", _("— ignore this column —"))] + [(c.key, c.label) for c in imports.CLIENT_COLUMNS]
         for index, header in enumerate(headers):
             examples = ", ".join(str(v) for v in samples[index] if v not in (None, ""))[:80]
             self.fields[f"column_{index}"] = forms.ChoiceField(
@@ -54,7 +40,7 @@ class ImportMappingForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         try:
-            imports.import_mapping_validate(self.mapping())
+            imports.CLIENTS.mapping_check(self.mapping())
         except forms.ValidationError as error:
             raise forms.ValidationError(error.messages)
         return cleaned
@@ -79,9 +65,9 @@ class ImportDecisionsForm(forms.Form):
             )
             for difference in duplicate["differences"]:
                 self.fields[f"row_{row['row']}_field_{difference['field']}"] = forms.ChoiceField(
-                    label=imports.FIELDS_BY_NAME[difference["field"]].label,
-                    choices=[(imports.KEEP, _("Keep: %(value)s") % {"value": difference["existing"] or "–"}),
-                             (imports.TAKE, _("Take: %(value)s") % {"value": difference["incoming"]})],
+                    label=imports.COLUMNS_BY_KEY[difference["field"]].label,
+                    choices=[(KEEP, _("Keep: %(value)s") % {"value": difference["existing"] or "–"}),
+                             (TAKE, _("Take: %(value)s") % {"value": difference["incoming"]})],
                     initial=difference["default"], widget=forms.RadioSelect, required=False,
                 )
         self.helper = FormHelper()
@@ -135,9 +121,9 @@ class ClientMergeForm(forms.Form):
         self.differences = differences
         for difference in differences:
             self.fields[f"field_{difference['field']}"] = forms.ChoiceField(
-                label=imports.FIELDS_BY_NAME[difference["field"]].label,
-                choices=[(imports.KEEP, _("This record: %(value)s") % {"value": difference["existing"] or "–"}),
-                         (imports.TAKE, _("Duplicate: %(value)s") % {"value": difference["incoming"]})],
+                label=imports.COLUMNS_BY_KEY[difference["field"]].label,
+                choices=[(KEEP, _("This record: %(value)s") % {"value": difference["existing"] or "–"}),
+                         (TAKE, _("Duplicate: %(value)s") % {"value": difference["incoming"]})],
                 initial=difference["default"], widget=forms.RadioSelect,
             )
         self.helper = FormHelper()

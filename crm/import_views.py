@@ -1,8 +1,8 @@
 """Pages of the client import (upload → mapping → dry run → commit) and of the manual merge.
 
-Thin views: the access check (staff who edit clients; clients through
-``crm.selectors``), a service call from ``crm.imports``, a render. Whoever may not
-import, or may not see a record, gets 404.
+Thin views: the access check (``crm.access.may_import``; clients through
+``crm.access.client_get_editable``), a service call from ``crm.imports`` or
+``crm.services``, a render. Whoever may not import, or may not see a record, gets 404.
 """
 
 import csv
@@ -17,16 +17,13 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import access, imports
-from .import_forms import ClientMergeForm, ImportDecisionsForm, ImportMappingForm, ImportUploadForm, MergeChooseForm
+from dataimport.engine import upload_table
+
+from . import access, imports, services
+from .import_forms import ClientMergeForm, ImportDecisionsForm, ImportMappingForm, MergeChooseForm, client_upload_form
 from .models import Client, ClientImport
 
 PREVIEW_ROWS = 20
-
-
-def _require_importer(user) -> None:
-    if not access.may_import(user):
-        raise Http404
 
 
 def _import_visible(user, pk: int) -> ClientImport:
@@ -35,23 +32,23 @@ def _import_visible(user, pk: int) -> ClientImport:
 
 def _import_own_open(user, pk: int) -> ClientImport:
     """An import the user uploaded and has not committed yet: the only kind they may change."""
-    _require_importer(user)
+    access.require(access.may_import(user))
     return get_object_or_404(ClientImport, pk=pk, uploaded_by=user, status=ClientImport.Status.DRY_RUN)
 
 
 @require_GET
 def import_list(request):
-    if not access.may_read_imports(request.user):
-        raise Http404
-    page = Paginator(imports.client_import_list_visible(user=request.user), 25).get_page(request.GET.get("page"))
+    access.require(access.may_read_imports(request.user))
+    uploads = imports.client_import_list_visible(user=request.user).defer("table", "report", "column_mapping")
+    page = Paginator(uploads, 25).get_page(request.GET.get("page"))
     return render(request, "crm/imports/import_list.html",
                   {"page": page, "may_import": access.may_import(request.user)})
 
 
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    _require_importer(request.user)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    access.require(access.may_import(request.user))
+    form = client_upload_form(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -66,9 +63,9 @@ def import_upload(request):
 @require_http_methods(["GET", "POST"])
 def import_mapping(request, pk: int):
     client_import = _import_own_open(request.user, pk)
-    table = client_import.report["table"]
-    samples = [[cells[i] for _n, cells in table["rows"][:3]] for i in range(len(table["headers"]))]
-    form = ImportMappingForm(request.POST or None, headers=table["headers"], samples=samples,
+    table = upload_table(client_import)
+    samples = [[cells[i] for _n, cells in table.rows[:3]] for i in range(len(table.headers))]
+    form = ImportMappingForm(request.POST or None, headers=table.headers, samples=samples,
                              mapping=client_import.column_mapping)
     if request.method == "POST" and form.is_valid():
         imports.client_import_dry_run(client_import=client_import, user=request.user, mapping=form.mapping())
@@ -105,7 +102,7 @@ def _detail_context(request, client_import: ClientImport, form=None) -> dict:
         "outcome_rows": [r for r in rows if r.get("outcome") not in (None, "created", "error")],
         "form": form if may_commit else None,
         "previous_import": imports.client_import_committed_before(client_import),
-        "field_labels": {f.name: f.label for f in imports.IMPORT_FIELDS},
+        "field_labels": {c.key: c.label for c in imports.CLIENT_COLUMNS},
     }
 
 
@@ -132,12 +129,12 @@ def import_commit(request, pk: int):
 def import_errors_download(request, pk: int):
     """The rows that have errors, as they were in the file plus an error column, to fix and upload again."""
     client_import = _import_visible(request.user, pk)
-    table = client_import.report["table"]
+    table = upload_table(client_import)
     failing = {r["row"]: r for r in client_import.report.get("rows", []) if r["errors"]}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([*table["headers"], _("Errors")])
-    for number, cells in table["rows"]:
+    writer.writerow([*table.headers, _("Errors")])
+    for number, cells in table.rows:
         if number in failing:
             problems = "; ".join(f"{e['column'] or e['field']}: {e['message']}" for e in failing[number]["errors"])
             writer.writerow([*("" if c is None else c for c in cells), problems])
@@ -150,7 +147,7 @@ def import_errors_download(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def client_merge(request, pk: int):
     """Merge a duplicate record into this client, choosing field by field."""
-    _require_importer(request.user)
+    access.require(access.may_import(request.user))
     client = access.client_get_editable(user=request.user, pk=pk)
     if client.status == Client.Status.MERGED:
         raise Http404
@@ -167,11 +164,11 @@ def client_merge(request, pk: int):
     if other.pk == client.pk or other.status == Client.Status.MERGED:
         messages.error(request, _("Choose another active record to merge into this one."))
         return redirect("crm:client-merge", pk=client.pk)
-    differences = imports.client_merge_differences(surviving=client, merged=other)
+    differences = services.client_merge_differences(surviving=client, merged=other)
     form = ClientMergeForm(request.POST or None, initial={"other": other.pk}, differences=differences)
     if request.method == "POST" and form.is_valid():
         try:
-            imports.client_merge(surviving=client, merged=other, user=request.user, field_choices=form.field_choices())
+            services.client_merge(surviving=client, merged=other, user=request.user, field_choices=form.field_choices())
         except PermissionDenied:
             raise Http404
         except ValidationError as error:

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from dataimport.models import ImportUpload
+
 from .scales import RiskBasis, RiskLevel
 
 
@@ -382,37 +384,27 @@ class SavedFilter(models.Model):
         return self.name
 
 
-class ClientImport(models.Model):
-    """One uploaded client file, from dry run to commit, with its per-row report."""
+class ClientImportManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=ClientImport.KIND)
 
-    class Status(models.TextChoices):
-        DRY_RUN = "dry_run", _("Checked (dry run)")
-        COMMITTED = "committed", _("Committed")
-        FAILED = "failed", _("Failed")
 
-    file_name = models.CharField(_("file name"), max_length=255)
-    file_sha256 = models.CharField(_("file checksum"), max_length=64, db_index=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRY_RUN)
-    column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
-    report = models.JSONField(_("report"), default=dict, blank=True)
-    row_count = models.PositiveIntegerField(_("rows"), default=0)
-    created_count = models.PositiveIntegerField(_("created"), default=0)
-    updated_count = models.PositiveIntegerField(_("merged"), default=0)
-    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
-    error_count = models.PositiveIntegerField(_("errors"), default=0)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_imports", verbose_name=_("uploaded by")
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
-    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+class ClientImport(ImportUpload):
+    """An uploaded client file (``dataimport.ImportUpload`` of kind "clients"), from dry run to
+    commit, with its per-row report; after the commit, the import's record in the history."""
+
+    KIND = "clients"
+
+    objects = ClientImportManager()
 
     class Meta:
+        proxy = True
         verbose_name = _("client import")
         verbose_name_plural = _("client imports")
-        ordering = ["-uploaded_at"]
 
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.get_status_display()})"
+    def save(self, *args, **kwargs):
+        self.kind = self.KIND
+        super().save(*args, **kwargs)
 
 
 class ClientMerge(models.Model):

@@ -1,8 +1,9 @@
 """Writes to the client registry. Every change of client data goes through here."""
 
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import QueryDict
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access, normalisers, selectors
-from .models import Assignment, Client, Household, HouseholdMember, LifecycleTransition, SavedFilter
+from .models import Assignment, Client, ClientMerge, Household, HouseholdMember, LifecycleTransition, SavedFilter
 
 
 def client_aum_set(*, client: Client, aum_total: Decimal, currency: str) -> Client:
@@ -303,3 +304,115 @@ def client_risk_level_set(*, client: Client, level: str, basis: str, assessed_on
     client.save(update_fields=["risk_level", "risk_level_basis", "risk_assessed_on", "risk_valid_until",
                                "updated_at"])
     return client
+
+
+# --- Merging duplicate records (去重) ----------------------------------------------------
+
+# Fields a merge chooses between, one choice each; "id_number" carries its id_type along.
+# The lifecycle stage is left out: it changes only through recorded transitions.
+MERGE_FIELDS = [
+    "kind", "legal_name", "preferred_name", "id_number", "birth_date", "phone", "email", "address", "occupation",
+    "industry", "income_band", "source_of_funds", "kyc_status", "kyc_date", "investment_preference",
+    "investment_goal", "liquidity_need", "return_expectation", "notes",
+]
+KEEP, TAKE = "existing", "incoming"  # a merge keeps the surviving record's value, or takes the other one
+
+
+def client_snapshot(client: Client) -> dict:
+    """The client's own fields and tags as JSON, for a merge trace."""
+    snapshot = {}
+    for field in client._meta.concrete_fields:
+        value = getattr(client, field.attname)
+        snapshot[field.attname] = value.isoformat() if isinstance(value, (date, datetime)) else (
+            str(value) if value is not None and not isinstance(value, (int, str, bool)) else value)
+    snapshot["tags"] = sorted(client.tags.values_list("name", flat=True)) if client.pk else []
+    return snapshot
+
+
+def merge_value(client: Client, field: str):
+    """A client's value of a merge field as the merge pages compare it: dates as ISO text, blanks as ""."""
+    value = getattr(client, field)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value or ""
+
+
+def merge_value_shown(field: str, value) -> str:
+    """A value as a merge page shows it: a choice by its label."""
+    labels = dict(Client._meta.get_field(field).flatchoices)
+    return str(labels.get(value, value))
+
+
+def client_merge_differences(*, surviving: Client, merged: Client) -> list[dict]:
+    """The fields on which two records differ, with the default choice: keep the surviving
+    record's non-empty value, take the merged record's value where the survivor has none."""
+    rows = []
+    for field in MERGE_FIELDS:
+        mine, theirs = merge_value(surviving, field), merge_value(merged, field)
+        if field == "id_number":
+            if not theirs or (mine == theirs and surviving.id_type == merged.id_type):
+                continue
+            mine = f"{surviving.get_id_type_display()} {mine}" if mine else ""
+            theirs = f"{merged.get_id_type_display()} {theirs}"
+        elif not theirs or mine == theirs:
+            continue
+        rows.append({"field": field, "existing": merge_value_shown(field, mine),
+                     "incoming": merge_value_shown(field, theirs), "default": KEEP if mine else TAKE})
+    return rows
+
+
+@transaction.atomic
+def client_merge(*, surviving: Client, merged: Client, user, field_choices: dict[str, str] | None = None) -> ClientMerge:
+    """Merge ``merged`` into ``surviving``, field by field (``"existing"`` keeps the surviving
+    value, ``"incoming"`` takes the merged record's); tags are united.
+
+    Both must be records the user may edit. The merged record is kept, with status
+    MERGED and ``merged_into`` set; if its ID document moves to the survivor it is
+    cleared on the merged record (the snapshot in the ``ClientMerge`` keeps it).
+    """
+    if not access.may_change_clients(user):
+        raise PermissionDenied(_("Only staff who edit clients may import or merge them."))
+    if surviving.pk == merged.pk:
+        raise ValidationError(_("A client cannot be merged into itself."), code="same")
+    locked = {c.pk: c for c in access.client_list_editable(user=user).select_for_update().filter(
+        pk__in=[surviving.pk, merged.pk])}
+    if len(locked) != 2:
+        raise PermissionDenied(_("You may merge only clients you serve."))
+    surviving, merged = locked[surviving.pk], locked[merged.pk]
+    if Client.Status.MERGED in (surviving.status, merged.status):
+        raise ValidationError(_("This record has been merged into another one already."), code="merged")
+    differences = client_merge_differences(surviving=surviving, merged=merged)
+    choices = {d["field"]: d["default"] for d in differences}
+    choices.update({f: c for f, c in (field_choices or {}).items() if f in choices and c in (KEEP, TAKE)})
+    surviving_snapshot, merged_snapshot = client_snapshot(surviving), client_snapshot(merged)
+
+    merged.status = Client.Status.MERGED
+    merged.merged_into = surviving
+    merged_fields = ["status", "merged_into", "updated_at"]
+    if choices.get("id_number") == TAKE:
+        merged.id_number = ""  # the document moves; two records may not hold it at once
+        merged_fields.append("id_number")
+    merged._change_reason = (_("Merged into client %(id)d") % {"id": surviving.pk})[:100]
+    merged.save(update_fields=merged_fields)
+
+    update_fields = []
+    for field, choice in choices.items():
+        if choice != TAKE:
+            continue
+        if field == "id_number":
+            surviving.id_type, surviving.id_number = merged_snapshot["id_type"], merged_snapshot["id_number"]
+            update_fields += ["id_type", "id_number"]
+        else:
+            setattr(surviving, field, getattr(merged, field))
+            update_fields.append(field)
+    surviving.full_clean(exclude=["tags"])
+    surviving._change_reason = (_("Merged client %(id)d into this record") % {"id": merged.pk})[:100]
+    surviving.save(update_fields=[*update_fields, "updated_at"])
+    surviving.tags.add(*merged.tags.all())
+    record = ClientMerge(
+        surviving_client=surviving, merged_client=merged, surviving_snapshot=surviving_snapshot,
+        merged_snapshot=merged_snapshot, field_choices=choices, merged_by=user,
+    )
+    record.full_clean()
+    record.save()
+    return record

@@ -6,8 +6,9 @@ from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from dataimport.forms import ImportUploadForm
 
 from .models import Account, DrawdownLimit, Goal, Holding, RebalanceProposal
 
@@ -22,22 +23,10 @@ def _helper(*, submit_label=None, multipart: bool = False) -> FormHelper:
     return helper
 
 
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"), help_text=_("CSV (UTF-8 or GB18030) or XLSX, as the custodian exports it."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper(submit_label=_("Check the file (dry run)"), multipart=True)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)s MB.") % {"limit": settings.IMPORT_MAX_BYTES // 1048576})
-        return upload
+def asset_upload_form(*args, **kwargs) -> ImportUploadForm:
+    """The import engine's upload form, worded for a custodian's positions or prices file."""
+    return ImportUploadForm(*args, label=_("File"), submit_label=_("Check the file (dry run)"),
+                            help_text=_("CSV (UTF-8 or GB18030) or XLSX, as the custodian exports it."), **kwargs)
 
 
 class ImportCommitForm(forms.Form):

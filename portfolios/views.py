@@ -21,13 +21,14 @@ from django.views.decorators.http import require_POST, require_safe
 from crm.forms import form_errors_add
 from crm import access
 from crm.access import client_get_editable, client_get_visible, client_list_editable, client_list_visible
+from dataimport import engine
 
 from . import imports, selectors, services
 from .forms import (
     DrawdownLimitForm,
     GoalForm,
     ImportCommitForm,
-    ImportUploadForm,
+    asset_upload_form,
     ProposalStatusForm,
     RebalanceForm,
     StopLossForm,
@@ -246,11 +247,6 @@ def alert_acknowledge(request, pk: int):
 # --- Imports ----------------------------------------------------------------------------
 
 
-def _require_importer(user) -> None:
-    """Only staff who change client assets import them; for anyone else the page does not exist."""
-    access.require(access.may_import(user))
-
-
 def import_positions(request):
     return _import_page(request, kind=imports.POSITIONS)
 
@@ -259,40 +255,40 @@ def import_prices(request):
     return _import_page(request, kind=imports.PRICES)
 
 
-def _import_page(request, *, kind: str):
-    """Upload → dry-run report → commit. Between the two, the file's rows wait in the session
-    under their checksum, and the commit form must name that checksum."""
-    _require_importer(request.user)
-    session_key = f"portfolios_import_{kind}"
-    upload_form, commit_form, report = ImportUploadForm(), None, None
+def _import_page(request, *, kind):
+    """Upload → dry-run report → commit. Between the two, the file waits as a staged upload
+    (``dataimport.ImportUpload``) of this user; the commit form names its checksum."""
+    access.require(access.may_import(request.user))
+    upload_form, commit_form, report = asset_upload_form(), None, None
     if request.method == "POST" and "checksum" in request.POST:
-        staged = request.session.get(session_key)
         form = ImportCommitForm(request.POST)
-        if not staged or not form.is_valid() or form.cleaned_data["checksum"] != staged["checksum"]:
+        staged = form.is_valid() and engine.upload_open(kind, user=request.user,
+                                                        checksum=form.cleaned_data["checksum"])
+        if not staged:
             messages.error(request, _("That file is no longer waiting to be imported; upload it again."))
             return redirect(request.path)
-        report = imports.import_commit(kind=kind, table=imports.Table.from_session(staged), user=request.user)
+        try:
+            report = engine.upload_report(kind, engine.upload_commit(kind, upload=staged, user=request.user))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(request.path)
         if report.committed:
-            del request.session[session_key]
             messages.success(request, _("Imported %(file)s: %(new)s new, %(updated)s updated, %(same)s unchanged.") % {
                 "file": report.file_name, "new": report.new_count, "updated": report.update_count,
                 "same": report.unchanged_count})
-            for warning in report.warnings:
-                messages.warning(request, warning)
     elif request.method == "POST":
-        upload_form = ImportUploadForm(request.POST, request.FILES)
+        upload_form = asset_upload_form(request.POST, request.FILES)
         if upload_form.is_valid():
             upload = upload_form.cleaned_data["file"]
             try:
-                table = imports.table_read(content=upload.read(), file_name=upload.name)
-                report = imports.import_check(kind=kind, table=table, user=request.user)
+                staged = engine.upload_stage(kind, user=request.user, file_name=upload.name, content=upload.read())
             except imports.ImportFileError as error:
                 upload_form.add_error("file", error)
             else:
-                request.session[session_key] = table.as_session()
+                report = engine.upload_report(kind, staged)
                 if report.ok:
-                    commit_form = ImportCommitForm(initial={"checksum": table.checksum})
-                upload_form = ImportUploadForm()
+                    commit_form = ImportCommitForm(initial={"checksum": staged.file_sha256})
+                upload_form = asset_upload_form()
     return render(request, "portfolios/import.html", {
-        "kind": kind, "upload_form": upload_form, "commit_form": commit_form, "report": report,
+        "kind": kind.key, "upload_form": upload_form, "commit_form": commit_form, "report": report,
     })

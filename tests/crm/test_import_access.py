@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from crm import imports
+from crm import imports, services
 from crm.models import Client, ClientImport, ClientMerge
 from tests.factories import ClientFactory, csv_bytes
 
@@ -99,5 +99,5 @@ def test_it_refuses_to_merge_another_rms_client_into_ones_own(client, owner, out
     theirs.refresh_from_db()
     assert theirs.status == Client.Status.ACTIVE
     with pytest.raises(imports.PermissionDenied):
-        imports.client_merge(surviving=mine, merged=theirs, user=outsider)
+        services.client_merge(surviving=mine, merged=theirs, user=outsider)
     assert not ClientMerge.objects.exists()

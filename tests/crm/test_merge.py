@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from crm import imports
+from crm import imports, services
 from crm.models import Client, ClientMerge
 from tests.factories import ClientFactory, TagFactory
 
@@ -22,7 +22,7 @@ def pair(owner):
 
 def test_it_keeps_non_empty_values_and_fills_blanks_by_default(owner, pair):
     surviving, merged = pair
-    record = imports.client_merge(surviving=surviving, merged=merged, user=owner)
+    record = services.client_merge(surviving=surviving, merged=merged, user=owner)
     surviving.refresh_from_db()
     merged.refresh_from_db()
     assert surviving.phone == "+8613800138000"
@@ -37,7 +37,7 @@ def test_it_keeps_non_empty_values_and_fills_blanks_by_default(owner, pair):
 
 def test_it_takes_the_chosen_fields_and_moves_the_id_document(owner, pair):
     surviving, merged = pair
-    imports.client_merge(surviving=surviving, merged=merged, user=owner,
+    services.client_merge(surviving=surviving, merged=merged, user=owner,
                          field_choices={"id_number": "incoming", "phone": "incoming"})
     surviving.refresh_from_db()
     merged.refresh_from_db()
@@ -49,7 +49,7 @@ def test_it_takes_the_chosen_fields_and_moves_the_id_document(owner, pair):
 
 def test_it_records_both_records_as_they_were(owner, pair):
     surviving, merged = pair
-    record = imports.client_merge(surviving=surviving, merged=merged, user=owner,
+    record = services.client_merge(surviving=surviving, merged=merged, user=owner,
                                   field_choices={"id_number": "incoming"})
     record.refresh_from_db()
     assert record.surviving_client == surviving
@@ -65,17 +65,17 @@ def test_it_records_both_records_as_they_were(owner, pair):
 def test_it_refuses_to_merge_a_record_twice_or_into_itself(owner, pair):
     surviving, merged = pair
     with pytest.raises(imports.ValidationError):
-        imports.client_merge(surviving=surviving, merged=surviving, user=owner)
-    imports.client_merge(surviving=surviving, merged=merged, user=owner)
+        services.client_merge(surviving=surviving, merged=surviving, user=owner)
+    services.client_merge(surviving=surviving, merged=merged, user=owner)
     with pytest.raises(imports.ValidationError):
-        imports.client_merge(surviving=surviving, merged=merged, user=owner)
+        services.client_merge(surviving=surviving, merged=merged, user=owner)
     assert ClientMerge.objects.count() == 1
 
 
 def test_it_refuses_compliance(compliance, pair):
     surviving, merged = pair
     with pytest.raises(imports.PermissionDenied):
-        imports.client_merge(surviving=surviving, merged=merged, user=compliance)
+        services.client_merge(surviving=surviving, merged=merged, user=compliance)
 
 
 def test_it_merges_through_the_page(client, owner, pair):
@@ -99,7 +99,7 @@ def test_it_merges_through_the_page(client, owner, pair):
 
 def test_it_finds_the_survivor_when_a_merged_records_document_is_imported(owner, pair):
     surviving, merged = pair
-    imports.client_merge(surviving=surviving, merged=merged, user=owner)
+    services.client_merge(surviving=surviving, merged=merged, user=owner)
     from tests.factories import csv_bytes
 
     client_import = imports.client_import_upload(

@@ -41,6 +41,13 @@ def table(rows, **kwargs):
     return imports.table_read(content=csv_bytes(rows, **kwargs), file_name="positions.csv")
 
 
+@pytest.fixture
+def after_commit(celery_eager, django_capture_on_commit_callbacks):
+    """``with after_commit():`` runs what a commit queued (the revaluations) once it commits, as the
+    worker would; an import never revalues inside its own transaction."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 def test_it_dry_runs_without_changing_anything(owner, client_record):
     report = imports.positions_import_check(table=table([position(client_record)]), user=owner)
 
@@ -51,8 +58,9 @@ def test_it_dry_runs_without_changing_anything(owner, client_record):
     assert not Instrument.objects.filter(code="600519").exists()
 
 
-def test_it_commits_opens_the_account_and_revalues_the_client(owner, client_record):
-    report = imports.positions_import_commit(table=table([position(client_record)]), user=owner)
+def test_it_commits_opens_the_account_and_revalues_the_client(owner, client_record, after_commit):
+    with after_commit():
+        report = imports.positions_import_commit(table=table([position(client_record)]), user=owner)
 
     assert report.committed and report.refreshed_client_count == 1
     holding = Holding.objects.get()
@@ -68,14 +76,16 @@ def test_it_commits_opens_the_account_and_revalues_the_client(owner, client_reco
     assert client_record.aum_total == Decimal("168000.50")
 
 
-def test_it_changes_nothing_when_the_same_file_is_imported_again(owner, client_record):
+def test_it_changes_nothing_when_the_same_file_is_imported_again(owner, client_record, after_commit):
     rows = [position(client_record), position(client_record, **{"instrument code": "019547", "name": "CGB 2032",
                                                               "asset class": "fixed_income", "market value": "5000"})]
-    imports.positions_import_commit(table=table(rows), user=owner)
+    with after_commit():
+        imports.positions_import_commit(table=table(rows), user=owner)
     history = Holding.history.count()
     snapshot = ValuationSnapshot.objects.get()
 
-    again = imports.positions_import_commit(table=table(rows), user=owner)
+    with after_commit():
+        again = imports.positions_import_commit(table=table(rows), user=owner)
 
     assert again.committed
     assert [c.action for c in again.changes] == ["unchanged", "unchanged"]
@@ -130,11 +140,12 @@ def test_it_reports_every_bad_row_and_imports_nothing(owner, client_record, outs
     assert not Account.objects.filter(client=client_record).exists()
 
 
-def test_it_accepts_foreign_currency_with_a_rate(owner, client_record):
+def test_it_accepts_foreign_currency_with_a_rate(owner, client_record, after_commit):
     FxRateFactory(currency="USD", rate=Decimal("7.10"))
     rows = [position(client_record, currency="USD", **{"market value": "1000"})]
 
-    imports.positions_import_commit(table=table(rows), user=owner)
+    with after_commit():
+        imports.positions_import_commit(table=table(rows), user=owner)
 
     assert ValuationSnapshot.objects.get().aum == Decimal("7100.00")
 
@@ -193,7 +204,7 @@ def test_it_reads_xlsx(owner, client_record):
     (b"instrument code,quantity\n", "empty"),
 ])
 def test_it_refuses_a_file_it_cannot_read(content, code):
-    """The reading is the client import's (crm.imports.import_file_read), so are the messages."""
+    """The reading is the client import's (dataimport.reading.table_read), so are the messages."""
     with pytest.raises(imports.ImportFileError) as error:
         imports.table_read(content=content, file_name="positions.csv")
     assert error.value.code == code

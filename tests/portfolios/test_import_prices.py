@@ -32,6 +32,13 @@ def table(*rows: str, header: str = HEADER):
 
 
 @pytest.fixture
+def after_commit(celery_eager, django_capture_on_commit_callbacks):
+    """``with after_commit():`` runs what a commit queued (the revaluations) once it commits, as the
+    worker would; an import never revalues inside its own transaction."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def holding(client_record):
     """100 shares bought at 10.00 with a stop-loss at 8.00; concentration limits off, so the
     only alerts are the stop-loss's."""
@@ -53,8 +60,9 @@ def test_it_dry_runs_without_changing_anything(holding):
     assert holding.market_value == Decimal("1000.00")
 
 
-def test_it_records_the_price_and_revalues_the_holders(holding, client_record):
-    report = imports.prices_import_commit(table=table(f"600036,{TODAY},9.50,CNY"))
+def test_it_records_the_price_and_revalues_the_holders(holding, client_record, after_commit):
+    with after_commit():
+        report = imports.prices_import_commit(table=table(f"600036,{TODAY},9.50,CNY"))
 
     assert report.committed and report.refreshed_client_count == 1
     assert InstrumentPrice.objects.get().price == Decimal("9.5")
@@ -64,11 +72,13 @@ def test_it_records_the_price_and_revalues_the_holders(holding, client_record):
     assert not Alert.objects.exists()
 
 
-def test_it_changes_nothing_when_the_same_file_is_imported_again(holding):
-    imports.prices_import_commit(table=table(f"600036,{TODAY},9.50,CNY"))
+def test_it_changes_nothing_when_the_same_file_is_imported_again(holding, after_commit):
+    with after_commit():
+        imports.prices_import_commit(table=table(f"600036,{TODAY},9.50,CNY"))
     history = Holding.history.count()
 
-    again = imports.prices_import_commit(table=table(f"600036,{TODAY},9.50,CNY"))
+    with after_commit():
+        again = imports.prices_import_commit(table=table(f"600036,{TODAY},9.50,CNY"))
 
     assert [c.action for c in again.changes] == ["unchanged"]
     assert again.refreshed_client_count == 0
@@ -76,9 +86,11 @@ def test_it_changes_nothing_when_the_same_file_is_imported_again(holding):
     assert InstrumentPrice.objects.count() == 1
 
 
-def test_a_price_through_the_stop_loss_raises_exactly_one_alert(holding, client_record):
-    report = imports.prices_import_commit(table=table(f"600036,{TODAY},7.80,CNY"))
-    imports.prices_import_commit(table=table(f"600036,{TODAY},7.80,CNY"))
+def test_a_price_through_the_stop_loss_raises_exactly_one_alert(holding, client_record, after_commit):
+    with after_commit():
+        report = imports.prices_import_commit(table=table(f"600036,{TODAY},7.80,CNY"))
+    with after_commit():
+        imports.prices_import_commit(table=table(f"600036,{TODAY},7.80,CNY"))
 
     assert report.committed
     alert = Alert.objects.get()
@@ -88,9 +100,10 @@ def test_a_price_through_the_stop_loss_raises_exactly_one_alert(holding, client_
     assert holding.stop_loss_breached
 
 
-def test_a_lower_price_the_day_after_does_not_raise_a_second_alert(holding):
+def test_a_lower_price_the_day_after_does_not_raise_a_second_alert(holding, after_commit):
     yesterday = TODAY.replace(day=TODAY.day - 1)
-    imports.prices_import_commit(table=table(f"600036,{yesterday},7.80,CNY", f"600036,{TODAY},7.50,CNY"))
+    with after_commit():
+        imports.prices_import_commit(table=table(f"600036,{yesterday},7.80,CNY", f"600036,{TODAY},7.50,CNY"))
 
     assert Alert.objects.filter(kind=Alert.Kind.STOP_LOSS).count() == 1
     assert ValuationSnapshot.objects.filter(valuation_date__in=[yesterday, TODAY]).count() == 2
@@ -149,13 +162,14 @@ def test_it_refuses_a_file_without_the_required_columns():
     assert error.value.messages == ["Required columns are missing: price date, currency."]
 
 
-def test_it_shows_the_alert_after_an_import_through_the_page(client, owner, holding, client_record):
+def test_it_shows_the_alert_after_an_import_through_the_page(client, owner, holding, client_record, after_commit):
     client.force_login(owner)
     url = reverse("portfolios:import-prices")
     response = client.post(url, {"file": SimpleUploadedFile("prices.csv", csv_bytes(f"600036,{TODAY},7.80,CNY"))})
     assert response.status_code == 200 and response.context["report"].ok
 
-    response = client.post(url, {"checksum": response.context["commit_form"].initial["checksum"]})
+    with after_commit():
+        response = client.post(url, {"checksum": response.context["commit_form"].initial["checksum"]})
 
     assert response.status_code == 200 and response.context["report"].committed
     page = client.get(reverse("portfolios:client-portfolio", args=[client_record.pk]))

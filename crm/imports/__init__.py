@@ -1,0 +1,119 @@
+"""Client import (数据整合: 去重 / 补全 / 纠错 / 格式统一), on the shared engine in ``dataimport``.
+
+The flow is upload → column mapping → dry run → commit:
+
+* ``client_import_upload`` reads a CSV or XLSX file (``dataimport.reading``), refuses a bad
+  one with a message and no change, stages it as a ``ClientImport`` (a proxy of
+  ``dataimport.ImportUpload``), guesses the column mapping from English and Chinese headers
+  and runs a first dry run;
+* ``client_import_dry_run`` cleans every row (``columns``) and finds the duplicates, among
+  the registry and within the file (``matching``), into the upload's report;
+* ``client_import_commit`` runs the same checks again on the current registry and, in one
+  transaction, creates the new clients, applies the merges the user chose (each leaving a
+  ``ClientMerge`` trace) and skips the rest (``commit``).
+
+Merging two existing records is ``crm.services.client_merge``.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dataimport import engine
+from dataimport.engine import ImportKind
+
+from .. import access
+from ..models import ClientImport
+from . import commit, matching
+from .columns import CLIENT_COLUMNS, COLUMNS_BY_KEY, IDENTIFIER_FIELDS, missing_columns_message, row_clean
+from .matching import ACTION_LABELS, client_duplicates_suggest
+
+__all__ = [
+    "ACTION_LABELS", "CLIENTS", "CLIENT_COLUMNS", "COLUMNS_BY_KEY", "PermissionDenied", "ValidationError",
+    "client_duplicates_suggest", "client_import_commit", "client_import_committed_before", "client_import_dry_run",
+    "client_import_list_visible", "client_import_upload",
+]
+
+
+class ClientsImport(ImportKind):
+    key = ClientImport.KIND
+    columns = CLIENT_COLUMNS
+    required = (("legal_name",), IDENTIFIER_FIELDS)
+    all_or_nothing = False  # rows with errors are reported and left out; the others are imported
+    mapping_editable = True
+    staging_model = ClientImport
+    no_rows_message = gettext_lazy("The file has a header row but no clients below it.")
+
+    def missing_columns_message(self, missing):
+        return missing_columns_message(missing)
+
+    def check_row(self, row, context):
+        row_clean(row)
+
+    def describe(self, rows, context, report):
+        matching.duplicates_find(rows, user=context)
+        report.summary = matching.summary([row.entry for row in rows])
+
+    def prepare(self, rows, *, user):
+        return user  # the registry is searched once every row is clean (``describe``)
+
+    def write(self, rows, context, report, *, user, upload, options):
+        commit.rows_write(rows, report, user=user, upload=upload, decisions=options.get("decisions") or {})
+
+
+CLIENTS = ClientsImport()
+
+
+def _require_import_allowed(user) -> None:
+    if not access.may_import(user):
+        raise PermissionDenied(_("Only staff who edit clients may import or merge them."))
+
+
+def client_import_list_visible(*, user):
+    """The imports a user may open: their own; administrators and compliance see all."""
+    imports = ClientImport.objects.select_related("uploaded_by")
+    if access.may_read_all_imports(user):
+        return imports
+    if not access.may_import(user):
+        return imports.none()
+    return imports.filter(uploaded_by=user)
+
+
+def client_import_upload(*, user, file_name: str, data: bytes) -> ClientImport:
+    """Read an uploaded file and run a first dry run with the guessed column mapping.
+
+    The same user uploading the same file (same checksum) again reuses its unfinished
+    import. A bad file raises ``ValidationError`` and leaves no trace.
+    """
+    _require_import_allowed(user)
+    return engine.upload_stage(CLIENTS, user=user, file_name=file_name, content=data)
+
+
+def client_import_dry_run(*, client_import: ClientImport, user, mapping: dict[str, str]) -> ClientImport:
+    """Check every row with ``mapping`` and store the report; writes no client.
+
+    A mapping lacking required columns is stored with the error in the report, so the
+    user can correct it on the mapping page.
+    """
+    _require_import_allowed(user)
+    return engine.upload_dry_run(CLIENTS, upload=client_import, user=user, mapping=mapping)
+
+
+def client_import_committed_before(client_import: ClientImport):
+    """An earlier committed import of the same file, if any (to warn about re-imports)."""
+    return ClientImport.objects.filter(
+        file_sha256=client_import.file_sha256, status=ClientImport.Status.COMMITTED
+    ).exclude(pk=client_import.pk).first()
+
+
+def client_import_commit(*, client_import: ClientImport, user, decisions: dict | None = None) -> ClientImport:
+    """Write the import in one transaction: new clients, merges and skips, as decided.
+
+    ``decisions`` maps a row number (str) to ``{"action": "merge"|"skip"|"create",
+    "fields": {field: "existing"|"incoming"}}`` (see ``commit.rows_write``). The rows are
+    checked again against the registry as it is now; rows with errors are not imported.
+    Raises ``ValidationError`` when the import was committed already, its mapping lacks
+    required columns, or the registry changed under it (then nothing is written).
+    """
+    _require_import_allowed(user)
+    return engine.upload_commit(CLIENTS, upload=client_import, user=user, options={"decisions": decisions or {}})

@@ -1,0 +1,171 @@
+"""Duplicates of import rows (去重), in the registry and within the file.
+
+*Exact* when ID type and number are the same (the database allows only one such client);
+*likely* when the normalised name and the phone, or the name and the e-mail, are the same.
+Exact matches are looked up in the whole registry, because the ID constraint is global, but
+a client the importer may not edit is never shown or merged into: such a row is reported as
+an error. Likely matches are looked up among the clients the importer may edit
+(``crm.access.client_list_editable``).
+"""
+
+import re
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dataimport.engine import Row
+
+from ..access import client_list_editable
+from ..models import Client
+from ..services import KEEP, MERGE_FIELDS, TAKE, merge_value, merge_value_shown
+
+MERGE, SKIP, CREATE = "merge", "skip", "create"
+ACTION_LABELS = {
+    MERGE: gettext_lazy("Merge"), SKIP: gettext_lazy("Skip"), CREATE: gettext_lazy("Create a new client"),
+}
+BATCH = 500
+
+
+def name_key(name: str) -> str:
+    return re.sub(r"\s+", "", name).casefold()
+
+
+def _chunks(items: list, size: int = BATCH):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def differences(client: Client, values: dict) -> list[dict]:
+    """The fields where an incoming row would change an existing client, with the default choice:
+    keep a non-empty existing value, fill a blank one (补全)."""
+    rows = []
+    for field in MERGE_FIELDS:
+        incoming = values.get(field)
+        if not incoming:
+            continue
+        existing = merge_value(client, field)
+        if field == "id_number":
+            if client.id_type == values.get("id_type") and existing == incoming:
+                continue
+            existing = f"{client.get_id_type_display()} {existing}" if existing else ""
+            incoming = f"{Client.IdType(values['id_type']).label} {incoming}"
+        elif existing == incoming:
+            continue
+        rows.append({"field": field, "existing": merge_value_shown(field, existing),
+                     "incoming": merge_value_shown(field, incoming), "default": KEEP if existing else TAKE})
+    return rows
+
+
+class Registry:
+    """The existing clients that rows may duplicate, fetched in a few queries per file."""
+
+    def __init__(self, *, user, rows: list[dict]):
+        editable = client_list_editable(user=user).exclude(status=Client.Status.MERGED)
+        numbers = sorted({r["values"]["id_number"] for r in rows if r["values"].get("id_number")})
+        phones = sorted({r["values"]["phone"] for r in rows if r["values"].get("phone")})
+        emails = sorted({r["values"]["email"] for r in rows if r["values"].get("email")})
+        # The ID constraint spans the whole registry, so exact matches are looked up in all
+        # of it; what the user may not edit is only ever reported, never shown or changed.
+        self.by_document: dict[tuple[str, str], Client] = {}
+        for chunk in _chunks(numbers):
+            for client in Client.objects.filter(id_number__in=chunk):
+                self.by_document[(client.id_type, client.id_number)] = client
+        survivor_ids = {c.merged_into_id for c in self.by_document.values() if c.merged_into_id}
+        candidates: dict[int, Client] = {}
+        for chunk in _chunks(sorted(survivor_ids)):
+            candidates.update((c.pk, c) for c in editable.filter(pk__in=chunk))
+        for chunk in _chunks(sorted(c.pk for c in self.by_document.values())):
+            candidates.update((c.pk, c) for c in editable.filter(pk__in=chunk))
+        for field, keys in (("phone", phones), ("email", emails)):
+            for chunk in _chunks(keys):
+                candidates.update((c.pk, c) for c in editable.filter(**{f"{field}__in": chunk}))
+        self.editable = candidates
+        self.by_name_contact: dict[tuple[str, str, str], Client] = {}
+        for client in sorted(candidates.values(), key=lambda c: c.pk):
+            for field in ("phone", "email"):
+                if getattr(client, field):
+                    key = (field, name_key(client.legal_name), getattr(client, field))
+                    self.by_name_contact.setdefault(key, client)
+
+    def exact(self, values: dict) -> tuple[Client | None, bool]:
+        """(the client holding this ID document, whether the user may merge into it)."""
+        client = self.by_document.get((values.get("id_type"), values.get("id_number")))
+        if client is None:
+            return None, False
+        target = self.editable.get(client.merged_into_id or client.pk)
+        return (target or client), target is not None
+
+    def likely(self, values: dict) -> Client | None:
+        for field in ("phone", "email"):
+            if values.get(field):
+                client = self.by_name_contact.get((field, name_key(values["legal_name"]), values[field]))
+                if client is not None:
+                    return client
+        return None
+
+
+def duplicates_find(rows: list[Row], *, user) -> None:
+    """Mark each clean row that duplicates a registry client or an earlier row (``entry["duplicate"]``)."""
+    clean_rows = [row for row in rows if not row.has_errors]
+    registry = Registry(user=user, rows=[row.entry for row in clean_rows])
+    seen_documents: dict[tuple, int] = {}
+    seen_contacts: dict[tuple, int] = {}
+    for row in clean_rows:
+        entry, values = row.entry, row.entry["values"]
+        document = (values.get("id_type"), values["id_number"]) if values.get("id_number") else None
+        contacts = [(f, name_key(values["legal_name"]), values[f]) for f in ("phone", "email") if values.get(f)]
+        client, may_edit = registry.exact(values) if document else (None, False)
+        if client is not None and not may_edit:
+            row.error("id_number", _("A client with this ID document is already registered and served by "
+                                     "another RM; ask your team lead to assign it to you."))
+            continue
+        match = "exact" if client else ""
+        if client is None:
+            client = registry.likely(values)
+            match = "likely" if client else ""
+        if client is not None:
+            entry["duplicate"] = {
+                "source": "registry", "match": match, "client_id": client.pk, "client_name": client.display_name,
+                "differences": differences(client, values),
+                "options": [MERGE, SKIP] if match == "exact" else [MERGE, SKIP, CREATE], "default": MERGE,
+            }
+        else:
+            earlier = seen_documents.get(document) if document else None
+            match = "exact" if earlier else ""
+            if earlier is None:
+                earlier = next((seen_contacts[key] for key in contacts if key in seen_contacts), None)
+                match = "likely" if earlier else ""
+            if earlier is not None:
+                entry["duplicate"] = {
+                    "source": "file", "match": match, "row": earlier, "differences": [],
+                    "options": [MERGE, SKIP] if match == "exact" else [MERGE, SKIP, CREATE], "default": MERGE,
+                }
+        # Later rows with the same document or contacts duplicate this row (or the row it repeats).
+        canonical = entry["duplicate"]["row"] if entry.get("duplicate", {}).get("source") == "file" else row.number
+        if document:
+            seen_documents.setdefault(document, canonical)
+        for key in contacts:
+            seen_contacts.setdefault(key, canonical)
+
+
+def summary(rows: list[dict]) -> dict:
+    return {
+        "rows": len(rows),
+        "errors": sum(1 for r in rows if r["errors"]),
+        "duplicates": sum(1 for r in rows if not r["errors"] and "duplicate" in r),
+        "new": sum(1 for r in rows if not r["errors"] and "duplicate" not in r),
+    }
+
+
+def client_duplicates_suggest(*, user, client: Client, limit: int = 10) -> list[Client]:
+    """Editable records that look like the same person or company as ``client``."""
+    condition = Q(legal_name=client.legal_name)
+    if client.phone:
+        condition |= Q(phone=client.phone)
+    if client.email:
+        condition |= Q(email=client.email)
+    candidates = client_list_editable(user=user).exclude(pk=client.pk).exclude(
+        status=Client.Status.MERGED).filter(condition)[:limit]
+    name = name_key(client.legal_name)
+    return [c for c in candidates if name_key(c.legal_name) == name]
