@@ -74,7 +74,7 @@ def lockout_response(request, original_response, credentials):
 
     cool_off = get_cool_off(request)
     return render(request, "registration/login.html", {
-        "form": AuthenticationForm(request),
+        "form": AuthenticationForm(request, initial={"username": request.POST.get("username", "")}),
         "next": request.POST.get(REDIRECT_FIELD_NAME, ""),
         "locked_out": True,
         "cool_off_minutes": int(cool_off.total_seconds() // 60) if cool_off else None,

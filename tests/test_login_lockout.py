@@ -55,7 +55,7 @@ def test_it_locks_the_username_from_that_address_after_the_limit_even_with_the_r
     assert b'data-testid="login-locked-out"' in response.content
     assert b"Too many failed sign-in attempts" in response.content
     assert f"for {settings.AXES_COOLOFF_TIME.seconds // 60} minutes".encode() in response.content
-    assert b'name="username"' in response.content  # the sign-in form is still there
+    assert b'name="username" value="owner"' in response.content  # the sign-in form, ready to try later
     attempt = AccessAttempt.objects.get(username="owner", ip_address=ADDRESS)
     assert attempt.failures_since_start >= settings.AXES_FAILURE_LIMIT
 

@@ -82,6 +82,21 @@ def _client_pk(world):
     return world["client"].pk
 
 
+def _risk_questionnaire(world, browser):
+    """The link an RM sends for the client's own risk questionnaire, through the risk app's service."""
+    from risk.services import assessment_link_issue
+
+    _link, token = assessment_link_issue(client=world["client"], issued_by=world["owner"])
+    return reverse("risk:questionnaire", args=[token])
+
+
+def _feedback_form(world, browser):
+    """The link an RM sends for client feedback, through the communications app's service."""
+    from communications.feedback_services import feedback_link_issue
+
+    return feedback_link_issue(client=world["client"], issued_by=world["owner"]).url
+
+
 def _import_detail(world, browser):
     """Upload a small file through the page, as a user would, and land on its report."""
     upload = reverse("crm:import-upload")
@@ -94,7 +109,8 @@ def _import_detail(world, browser):
 # (id, URL from the world and the signed-in test client, viewer or None for anonymous)
 PAGES = [
     ("login", _url("login"), None),
-    ("dashboard", _url("home"), "owner"),
+    ("today", _url("home"), "owner"),
+    ("dashboard", _url("dashboard"), "owner"),
     ("client-list", _url("crm:client-list"), "owner"),
     ("client-360", _url("crm:client-detail", _client_pk), "owner"),
     ("client-edit", _url("crm:client-edit", _client_pk), "owner"),
@@ -108,7 +124,25 @@ PAGES = [
     ("workload", _url("crm:workload"), "team_lead"),
     ("handover", _url("crm:handover"), "team_lead"),
     ("password-change", _url("password_change"), "owner"),
+    ("goal-new", _url("portfolios:goal-create", _client_pk), "owner"),
+    ("drawdown", _url("portfolios:drawdown-edit", _client_pk), "owner"),
     ("admin", _url("admin:index"), "administrator"),
+    # risk/
+    ("risk-overview", _url("risk:overview"), "team_lead"),
+    ("client-risk", _url("risk:client", _client_pk), "owner"),
+    ("risk-assess", _url("risk:assess", _client_pk), "owner"),
+    ("risk-questionnaire", _risk_questionnaire, None),
+    # communications/
+    ("reminders", _url("communications:reminder-list"), "owner"),
+    ("notifications", _url("communications:notification-list"), "owner"),
+    ("contact-new", _url("communications:contact-create", _client_pk), "owner"),
+    ("timeline", _url("communications:client-timeline", _client_pk), "owner"),
+    ("review", _url("communications:review-complete", _client_pk), "owner"),
+    ("complaint-new", _url("communications:complaint-create", _client_pk), "owner"),
+    ("complaints", _url("communications:complaint-list"), "team_lead"),
+    ("satisfaction", _url("communications:satisfaction"), "team_lead"),
+    ("feedback-form", _feedback_form, None),
+    ("feedback-thanks", _url("communications:feedback-thanks"), None),
 ]
 
 
