@@ -18,4 +18,4 @@ def feedback_register() -> None:
     attention.register(attention.AttentionSource(
         kind=feedback_selectors.COMPLAINT_OVERDUE, label=_("Complaint overdue"),
         collect=feedback_selectors.complaint_overdue_items, order=10))
-    demo.demo_step_register(demo.DemoStep(key="feedback", build=feedback_demo_build, order=60))
+    demo.demo_step_register(demo.DemoStep(key="feedback", build=feedback_demo_build, order=40))  # before the reminder scan (50)

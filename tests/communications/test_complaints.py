@@ -254,9 +254,9 @@ def test_the_list_runs_the_same_queries_for_few_or_many_complaints(client, owner
     for _ in range(count):
         ComplaintFactory(client=ClientFactory(manager=owner))
     client.force_login(owner)
-    # 1 session, 2 user, 3 the user's roles, 4 count for the paginator, 5 the page of complaints
-    # with their clients and assignees.
-    with django_assert_num_queries(5):
+    # 1 session, 2 user, 3 the user's roles, 4 the navbar's unread notifications, 5 count for the
+    # paginator, 6 the page of complaints with their clients and assignees.
+    with django_assert_num_queries(6):
         response = client.get(reverse("communications:complaint-list"))
     assert len(response.context["page"].object_list) == count
 
