@@ -5,21 +5,17 @@ Thin views: the access check (``crm.access.may_import``; clients through
 ``crm.services``, a render. Whoever may not import, or may not see a record, gets 404.
 """
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dataimport.engine import upload_table
 
-from . import access, imports, services
+from . import access, imports, services, spreadsheets
 from .import_forms import ClientMergeForm, ImportDecisionsForm, ImportMappingForm, MergeChooseForm, client_upload_form
 from .models import Client, ClientImport
 
@@ -127,21 +123,18 @@ def import_commit(request, pk: int):
 
 @require_GET
 def import_errors_download(request, pk: int):
-    """The rows that have errors, as they were in the file plus an error column, to fix and upload again."""
+    """The rows that have errors, as they were in the file plus an error column, to fix and upload again.
+    Written through crm.spreadsheets: a cell of the uploaded file cannot come back as a live formula."""
     client_import = _import_visible(request.user, pk)
     table = upload_table(client_import)
     failing = {r["row"]: r for r in client_import.report.get("rows", []) if r["errors"]}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([*table.headers, _("Errors")])
-    for number, cells in table.rows:
-        if number in failing:
-            problems = "; ".join(f"{e['column'] or e['field']}: {e['message']}" for e in failing[number]["errors"])
-            writer.writerow([*("" if c is None else c for c in cells), problems])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    rows = (
+        [*cells, "; ".join(f"{e['column'] or e['field']}: {e['message']}" for e in failing[number]["errors"])]
+        for number, cells in table.rows if number in failing
+    )
     name = client_import.file_name.rsplit(".", 1)[0] or "import"
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{name}-errors.csv")
-    return response
+    return spreadsheets.spreadsheet_response(headers=[*table.headers, _("Errors")], rows=rows, file_format="csv",
+                                             file_name=f"{name}-errors")
 
 
 @require_http_methods(["GET", "POST"])

@@ -99,3 +99,25 @@ def test_the_client_xlsx_export_has_no_formula_and_the_phone_as_text(client, own
     assert by_name[HOSTILE[0]]["Phone"].data_type == "s"
     assert by_name[HOSTILE[0]]["Phone"].value == "+8613800138000"
     assert by_name["Li Lei"]["Tags"].value == "@SUM(1)" and by_name["Li Lei"]["Tags"].quotePrefix
+
+
+def test_the_import_errors_csv_quotes_the_hostile_cells_it_echoes(client, owner):
+    from crm import imports
+    from tests.factories import csv_bytes
+
+    client_import = imports.client_import_upload(user=owner, file_name="clients.csv", data=csv_bytes([
+        ["Name", "Phone", "E-mail"],
+        [HOSTILE[0], "1", "=cmd|' /C calc'!A0"],  # a bad phone, so the row comes back
+    ]))
+    client.force_login(owner)
+
+    response = client.get(reverse("crm:import-errors", kwargs={"pk": client_import.pk}))
+
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Name", "Phone", "E-mail", "Errors"]
+    name, phone, email, errors = rows[1]
+    assert name == "'" + HOSTILE[0]
+    assert phone == "1"
+    assert email == "'=cmd|' /C calc'!A0"
+    assert "phone" in errors.lower()
