@@ -189,3 +189,17 @@ def test_it_lists_imports_with_a_query_count_that_does_not_grow(client, owner, d
         upload(owner, [["Name", "Phone"], [name, "13800138000"]], name=name)
     with django_assert_num_queries(len(one.captured_queries)):
         assert client.get(reverse("crm:import-list")).status_code == 200
+
+
+def test_the_dry_run_reports_what_the_commit_would_refuse_row_by_row(owner):
+    client_import = upload(owner, [
+        ["Name", "Phone", "Income", "Occupation"],
+        ["Li Na", "13900139000", "1e30", "Teacher"],  # an amount too large to round: not a server error
+        ["Wang Fang", "13800138000", "", "x" * 10_000],  # longer than the column
+    ])
+
+    rows = client_import.report["rows"]
+    assert [e["field"] for e in rows[0]["errors"]] == ["income_band"]
+    assert [e["field"] for e in rows[1]["errors"]] == ["occupation"]
+    imports.client_import_commit(client_import=client_import, user=owner)
+    assert not Client.objects.exists()

@@ -317,3 +317,80 @@ def test_a_new_account_number_belongs_to_one_client(owner, client_record):
 
     assert [(e.row, e.column, e.message) for e in report.errors] == [(3, "account number", "Unknown account.")]
     assert not Account.objects.exists()
+
+
+# --- The dry run refuses what the commit would refuse ------------------------------------
+
+
+@pytest.mark.parametrize("column", ["quantity", "market value", "cost"])
+def test_a_number_too_large_for_its_column_is_a_row_error_in_the_dry_run_and_the_commit(owner, client_record,
+                                                                                        column):
+    rows = [position(client_record, **{column: "1e30"})]
+
+    checked = imports.positions_import_check(table=table(rows), user=owner)
+    committed = imports.positions_import_commit(table=table(rows), user=owner)
+
+    for report in (checked, committed):
+        assert [(e.row, e.column, e.message) for e in report.errors] == [(2, column, "The number is too large.")]
+    assert not committed.committed
+    assert not Holding.objects.exists()
+
+
+def test_an_instrument_code_longer_than_its_column_fails_the_dry_run(owner, client_record):
+    rows = [position(client_record, **{"instrument code": "X" * 10_000})]
+
+    report = imports.positions_import_check(table=table(rows), user=owner)
+
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (2, "instrument code", "“XXXXXXXXXXXXXXXXXXXX…” is longer than 64 characters.")]
+    assert not imports.positions_import_commit(table=table(rows), user=owner).committed
+    assert not Instrument.objects.exists()
+
+
+def test_an_account_number_longer_than_its_column_fails_the_dry_run_instead_of_being_cut(owner, client_record):
+    AccountFactory(client=client_record, account_number="A" * 64, institution__name="ICBC")
+    rows = [position(client_record, **{"account number": "A" * 65})]
+
+    report = imports.positions_import_check(table=table(rows), user=owner)
+
+    assert [(e.column, e.message) for e in report.errors] == [
+        ("account number", "“AAAAAAAAAAAAAAAAAAAA…” is longer than 64 characters.")]
+
+
+def test_a_new_instruments_long_description_is_cut_to_fit(owner, client_record):
+    rows = [position(client_record, name="N" * 300, region="R" * 100)]
+
+    report = imports.positions_import_commit(table=table(rows), user=owner)
+
+    assert report.committed, report.errors
+    instrument = Instrument.objects.get(code="600519")
+    assert (len(instrument.name), len(instrument.region)) == (200, 60)
+
+
+def test_a_number_too_large_is_shown_on_the_page_not_a_server_error(client, owner, client_record):
+    client.force_login(owner)
+
+    response = upload(client, csv_bytes([position(client_record, quantity="1e30", **{"market value": "1e30"})]))
+
+    assert response.status_code == 200
+    assert response.context["commit_form"] is None
+    assert [e.column for e in response.context["report"].errors] == ["quantity", "market value"]
+    assert "The number is too large." in response.content.decode()
+
+
+def test_the_page_stages_the_checked_file_in_the_database_not_the_session(client, owner, client_record):
+    from dataimport.models import ImportUpload
+
+    client.force_login(owner)
+    response = upload(client, csv_bytes([position(client_record)]))
+
+    staged = ImportUpload.objects.get(kind="positions", uploaded_by=owner)
+    assert staged.status == ImportUpload.Status.DRY_RUN
+    assert staged.file_sha256 == response.context["commit_form"].initial["checksum"]
+    assert not any(key.startswith("portfolios_import") for key in client.session.keys())
+    client.post(reverse("portfolios:import-positions"), {"checksum": staged.file_sha256})
+    staged.refresh_from_db()
+    assert (staged.status, staged.created_count) == (ImportUpload.Status.COMMITTED, 1)
+    response = client.post(reverse("portfolios:import-positions"), {"checksum": staged.file_sha256})
+    assert response.status_code == 302  # committed already: nothing waits under that checksum
+    assert Holding.objects.count() == 1

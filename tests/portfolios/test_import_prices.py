@@ -181,3 +181,37 @@ def test_it_does_not_exist_for_compliance(client, compliance):
     client.force_login(compliance)
 
     assert client.get(reverse("portfolios:import-prices")).status_code == 404
+
+
+def test_it_revalues_only_after_the_commit(holding, client_record, celery_eager, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        report = imports.prices_import_commit(table=table(f"600036,{TODAY},7.80,CNY"))
+
+    assert report.refreshed_client_count == 1
+    assert not ValuationSnapshot.objects.exists() and not Alert.objects.exists()  # nothing inside the import
+    assert len(callbacks) == 1
+    callbacks[0]()  # the commit: the revaluation is sent, and (eagerly) runs
+    assert ValuationSnapshot.objects.get(client=client_record).aum == Decimal("780.00")
+    assert Alert.objects.filter(kind=Alert.Kind.STOP_LOSS).count() == 1
+
+
+def test_a_price_too_large_or_a_code_too_long_fails_the_dry_run_row_by_row(holding):
+    report = imports.prices_import_check(table=table(f"600036,{TODAY},1e30,CNY", f"{'X' * 10_000},{TODAY},1,CNY"))
+
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (2, "price", "The number is too large."),
+        (3, "instrument code", "“XXXXXXXXXXXXXXXXXXXX…” is longer than 64 characters."),
+    ]
+    assert not imports.prices_import_commit(table=table(f"600036,{TODAY},1e30,CNY")).committed
+    assert not InstrumentPrice.objects.exists()
+
+
+def test_a_price_too_large_is_shown_on_the_page_not_a_server_error(client, owner, holding):
+    client.force_login(owner)
+
+    response = client.post(reverse("portfolios:import-prices"),
+                           {"file": SimpleUploadedFile("prices.csv", csv_bytes(f"600036,{TODAY},1e30,CNY"))})
+
+    assert response.status_code == 200
+    assert response.context["commit_form"] is None
+    assert "The number is too large." in response.content.decode()
