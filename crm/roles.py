@@ -50,6 +50,7 @@ ADMIN_ONLY_PERMISSIONS: list[str] = [
     "portfolios.add_concentrationlimit", "portfolios.change_concentrationlimit",
     "communications.add_reviewcadence", "communications.change_reviewcadence",
     "communications.add_reminderpolicy", "communications.change_reminderpolicy",
+    "communications.add_feedbacksettings", "communications.change_feedbacksettings",
 ]
 
 

@@ -289,3 +289,10 @@ def test_a_new_rm_of_a_reassigned_client_takes_over_its_complaints_visibility(cl
     assert client.get(reverse("communications:complaint-detail", args=[complaint.pk])).status_code == 200
     client.force_login(owner)
     assert client.get(reverse("communications:complaint-detail", args=[complaint.pk])).status_code == 404
+
+
+def test_only_administrators_may_change_the_feedback_settings(owner, team_lead, compliance, administrator):
+    for user in (owner, team_lead, compliance):
+        assert not user.has_perm("communications.change_feedbacksettings"), user
+        assert user.has_perm("communications.view_feedbacksettings"), user
+    assert administrator.has_perm("communications.change_feedbacksettings")
