@@ -337,7 +337,7 @@ def _change(p: Position) -> dict:
         if p.instrument is None:
             notes.append(_("adds instrument %(code)s") % {"code": code})
         detail = _("%(quantity)s at %(value)s %(currency)s") % {
-            "quantity": p.quantity.normalize(), "value": p.market_value, "currency": p.currency}
+            "quantity": shown(p.quantity), "value": p.market_value, "currency": p.currency}
         return {"action": "new", "subject": subject, "detail": "; ".join([detail, *notes])}
     differences = [
         f"{name}: {shown(getattr(p.holding, name))} → {shown(value)}"

@@ -394,3 +394,9 @@ def test_the_page_stages_the_checked_file_in_the_database_not_the_session(client
     response = client.post(reverse("portfolios:import-positions"), {"checksum": staged.file_sha256})
     assert response.status_code == 302  # committed already: nothing waits under that checksum
     assert Holding.objects.count() == 1
+
+
+def test_it_describes_a_new_position_in_plain_numbers(owner, client_record):
+    report = imports.positions_import_check(table=table([position(client_record)]), user=owner)
+
+    assert report.changes[0].detail.startswith("100 at 168000.50 CNY;")  # not 1E+2
