@@ -31,7 +31,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "crm.admin_site.CrmAdminConfig",  # django.contrib.admin, open to administrators and compliance only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import Assignment, Client, Team
+from .models import Assignment, Client, Household, HouseholdMember, Team
 from .roles import Role, has_role
 
 # ---------------------------------------------------------------------------
@@ -61,6 +61,14 @@ def is_relationship_manager(user) -> bool:
 def serves_clients(user) -> bool:
     """Has a book of clients to work (RMs and team leads): their home page is the Today page."""
     return has_role(user, Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD)
+
+
+def may_use_admin(user) -> bool:
+    """Django admin: administrators, and compliance (reading: its permissions are view-only).
+
+    The staff flag alone is not enough: an RM or team lead marked staff by mistake would read
+    every client there, since admin lists are not narrowed to the clients one serves."""
+    return bool(getattr(user, "is_staff", False)) and is_supervisor(user)
 
 
 def require(allowed: bool) -> None:
@@ -133,6 +141,54 @@ def client_may_edit(*, user, client_id: int) -> bool:
 
 def client_may_reassign(*, user, client_id: int) -> bool:
     return may_use_team_pages(user) and client_may_edit(user=user, client_id=client_id)
+
+
+# ---------------------------------------------------------------------------
+# Which households
+# ---------------------------------------------------------------------------
+
+
+def household_list_visible(*, user) -> QuerySet[Household]:
+    """Households with at least one member the user may see; its page hides the other members."""
+    visible = client_list_visible(user=user).values("pk")
+    return Household.objects.filter(
+        Exists(HouseholdMember.objects.filter(household=OuterRef("pk"), client__in=visible)))
+
+
+def household_list_editable(*, user) -> QuerySet[Household]:
+    """Households the user may rename, annotate and add members to: every member is a client they
+    may edit. So a household holding two RMs' clients is changed by neither RM alone, only by
+    someone who may edit both (the lead of a team serving both, an administrator)."""
+    if has_role(user, Role.ADMINISTRATOR):
+        return Household.objects.all()
+    editable = client_list_editable(user=user).values("pk")
+    members = HouseholdMember.objects.filter(household=OuterRef("pk"))
+    return Household.objects.filter(Exists(members.filter(client__in=editable))).exclude(
+        Exists(members.exclude(client__in=editable)))
+
+
+def household_get_visible(*, user, pk: int) -> Household:
+    return get_object_or_404(household_list_visible(user=user), pk=pk)
+
+
+def household_get_editable(*, user, pk: int) -> Household:
+    return get_object_or_404(household_list_editable(user=user), pk=pk)
+
+
+def household_may_edit(*, user, household_id: int) -> bool:
+    return household_list_editable(user=user).filter(pk=household_id).exists()
+
+
+def household_member_list_removable(*, user) -> QuerySet[HouseholdMember]:
+    """Memberships the user may end: those of clients they may edit. Taking one's own client out
+    of a household does not need the other members: the membership is that client's record, and
+    an RM must not be stuck with a client in a household another RM's client shares."""
+    return HouseholdMember.objects.filter(client__in=client_list_editable(user=user).values("pk"))
+
+
+def household_member_get_removable(*, user, household_id: int, pk: int) -> HouseholdMember:
+    return get_object_or_404(
+        household_member_list_removable(user=user).filter(household_id=household_id).select_related("client"), pk=pk)
 
 
 def manager_list_assignable(*, user) -> QuerySet:

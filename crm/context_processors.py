@@ -1,12 +1,13 @@
-from .roles import Role, user_roles
+from . import access
+from .roles import user_roles
 
 
 def roles(request) -> dict:
-    """The signed-in user's roles, for navigation only; access is decided in selectors."""
-    held = user_roles(request.user)
+    """What the navigation offers the signed-in user; the pages themselves ask crm.access again."""
+    user = request.user
     return {
-        "user_roles": held,
-        "is_team_lead": Role.TEAM_LEAD.value in held,
-        "is_compliance": Role.COMPLIANCE.value in held,
-        "is_administrator": Role.ADMINISTRATOR.value in held,
+        "user_roles": user_roles(user),
+        "nav_imports": access.may_read_imports(user),
+        "nav_team_pages": access.may_use_team_pages(user),
+        "nav_admin": access.may_use_admin(user),
     }

@@ -218,29 +218,6 @@ def client_360(*, user, pk: int) -> dict:
 # Households
 # ---------------------------------------------------------------------------
 
-def household_list_visible(*, user) -> QuerySet[Household]:
-    """Households with at least one member the user may see."""
-    visible = client_list_visible(user=user)
-    return Household.objects.filter(
-        Exists(HouseholdMember.objects.filter(household=OuterRef("pk"), client__in=visible.values("pk")))
-    )
-
-
-def household_list_editable(*, user) -> QuerySet[Household]:
-    editable = client_list_editable(user=user)
-    return Household.objects.filter(
-        Exists(HouseholdMember.objects.filter(household=OuterRef("pk"), client__in=editable.values("pk")))
-    )
-
-
-def household_get_visible(*, user, pk: int) -> Household:
-    return get_object_or_404(household_list_visible(user=user), pk=pk)
-
-
-def household_get_editable(*, user, pk: int) -> Household:
-    return get_object_or_404(household_list_editable(user=user), pk=pk)
-
-
 def household_with_members(*, user, household: Household) -> dict:
     """A household's members the user may see, their combined AUM, and how many members are hidden.
 

@@ -1,4 +1,5 @@
-"""Thin views of the client registry: access through crm.selectors, changes through crm.services."""
+"""Thin views of the client registry: access through crm.access, reads through crm.selectors,
+changes through crm.services."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -23,7 +24,6 @@ from .forms import (
     SavedFilterForm,
     form_errors_add,
 )
-from .models import HouseholdMember
 
 PAGE_SIZE = 50
 
@@ -251,14 +251,16 @@ def household_create(request, pk: int):
 
 def _household_page(request, household, *, add_form=None, status=200):
     context = selectors.household_with_members(user=request.user, household=household)
-    may_edit = selectors.household_list_editable(user=request.user).filter(pk=household.pk).exists()
-    editable_ids = set(
-        access.client_list_editable(user=request.user)
-        .filter(pk__in=[m.client_id for m in context["members"]]).values_list("pk", flat=True)
-    ) if may_edit else set()
+    may_edit = access.household_may_edit(user=request.user, household_id=household.pk)
+    # Remove buttons for the members whose client the user may edit, even in a household they may not
+    # rename: taking one's own client out needs no access to the other members.
+    removable_ids = set(
+        access.household_member_list_removable(user=request.user)
+        .filter(pk__in=[m.pk for m in context["members"]]).values_list("client_id", flat=True)
+    )
     context.update({
         "may_edit": may_edit,
-        "editable_client_ids": editable_ids,
+        "editable_client_ids": removable_ids,
         "add_form": add_form or (HouseholdMemberAddForm(user=request.user, household=household) if may_edit
                                  else None),
     })
@@ -266,12 +268,12 @@ def _household_page(request, household, *, add_form=None, status=200):
 
 
 def household_detail(request, pk: int):
-    household = selectors.household_get_visible(user=request.user, pk=pk)
+    household = access.household_get_visible(user=request.user, pk=pk)
     return _household_page(request, household)
 
 
 def household_edit(request, pk: int):
-    household = selectors.household_get_editable(user=request.user, pk=pk)
+    household = access.household_get_editable(user=request.user, pk=pk)
     form = HouseholdForm(request.POST or None, instance=household, action=request.path)
     if request.method == "POST" and form.is_valid():
         services.household_update(household=household, name=form.cleaned_data["name"],
@@ -282,7 +284,7 @@ def household_edit(request, pk: int):
 
 
 def household_member_add(request, pk: int):
-    household = selectors.household_get_editable(user=request.user, pk=pk)
+    household = access.household_get_editable(user=request.user, pk=pk)
     form = HouseholdMemberAddForm(request.POST or None, user=request.user, household=household)
     if request.method == "POST" and form.is_valid():
         try:
@@ -298,17 +300,12 @@ def household_member_add(request, pk: int):
 
 @require_POST
 def household_member_remove(request, pk: int, member_pk: int):
-    household = selectors.household_get_editable(user=request.user, pk=pk)
-    member = get_object_or_404(
-        HouseholdMember.objects.filter(household=household, client__in=access.client_list_editable(
-            user=request.user).values("pk")).select_related("client"),
-        pk=member_pk,
-    )
+    member = access.household_member_get_removable(user=request.user, household_id=pk, pk=member_pk)
     remaining = services.household_member_remove(member=member)
     messages.success(request, _("%(name)s removed from the household.") % {"name": member.client.legal_name})
     if remaining is None:
         return redirect("crm:client-detail", pk=member.client_id)
-    return redirect("crm:household-detail", pk=household.pk)
+    return redirect("crm:household-detail", pk=pk)
 
 
 # ---------------------------------------------------------------------------
