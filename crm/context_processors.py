@@ -1,12 +1,10 @@
 from . import access
-from .roles import user_roles
 
 
 def roles(request) -> dict:
     """What the navigation offers the signed-in user; the pages themselves ask crm.access again."""
     user = request.user
     return {
-        "user_roles": user_roles(user),
         "nav_imports": access.may_read_imports(user),
         "nav_team_pages": access.may_use_team_pages(user),
         "nav_admin": access.may_use_admin(user),
