@@ -4,20 +4,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from crm.admin import HistoryAdmin
+from crm.admin import HistoryAdmin, ReadOnlyAdmin
 
 from .models import Complaint, ComplaintEvent, Feedback, FeedbackSettings
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FeedbackSettings)
@@ -32,7 +21,7 @@ class FeedbackSettingsAdmin(HistoryAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class FeedbackAdmin(ReadOnlyAdmin):
     list_display = ("client", "manager", "submitted_at", "nps", "csat", "is_complaint")
     list_filter = ("is_complaint", "aum_tier")
     search_fields = ("client__legal_name",)
@@ -40,16 +29,23 @@ class FeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "submitted_at"
 
 
-class ComplaintEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ComplaintEventInline(admin.TabularInline):
     model = ComplaintEvent
     extra = 0
+    can_delete = False
     fields = ("at", "from_status", "to_status", "assignee", "actor", "note")
     readonly_fields = fields
     verbose_name_plural = _("history of the complaint")
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Complaint)
-class ComplaintAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+class ComplaintAdmin(ReadOnlyAdmin, HistoryAdmin):
     list_display = ("client", "status", "assignee", "raised_at", "due_on", "closed_at")
     list_filter = ("status",)
     search_fields = ("client__legal_name", "description")

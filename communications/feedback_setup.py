@@ -8,8 +8,11 @@ def feedback_register() -> None:
     and the admin pages (registering again replaces: ready() may run twice in tests)."""
     from crm import attention, demo, panels
 
-    from . import feedback_admin  # noqa: F401  (registers the admin pages)
-    from . import feedback_selectors, feedback_views
+    from . import (
+        feedback_admin,  # noqa: F401  (registers the admin pages)
+        feedback_selectors,
+        feedback_views,
+    )
     from .feedback_demo import feedback_demo_build
 
     panels.register(panels.Panel(

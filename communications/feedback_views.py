@@ -195,37 +195,33 @@ def _complaint_page(request, complaint, *, may_edit: bool, transition_form=None,
     }, status=status)
 
 
-@require_POST
-def complaint_transition(request, pk: int):
+def _complaint_change(request, pk: int, *, form_class, service, done: str, form_name: str):
+    """A POST that changes a complaint through ``service``; on a refusal the page again, with the form."""
     complaint = selectors.complaint_get_editable(user=request.user, pk=pk)
-    form = ComplaintTransitionForm(request.POST, complaint=complaint)
+    form = form_class(request.POST, complaint=complaint)
     if form.is_valid():
         try:
-            services.complaint_transition(complaint=complaint, actor=request.user, **form.cleaned_data)
+            service(complaint=complaint, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             form_errors_add(form, error)
         else:
-            messages.success(request, _("Complaint status changed."))
+            messages.success(request, done)
             return redirect("communications:complaint-detail", pk=complaint.pk)
     complaint = selectors.complaint_get_visible(user=request.user, pk=pk)
-    return _complaint_page(request, complaint, may_edit=True, transition_form=form, status=400)
+    return _complaint_page(request, complaint, may_edit=True, status=400, **{form_name: form})
+
+
+@require_POST
+def complaint_transition(request, pk: int):
+    return _complaint_change(request, pk, form_class=ComplaintTransitionForm, service=services.complaint_transition,
+                             done=_("Complaint status changed."), form_name="transition_form")
 
 
 @require_POST
 def complaint_assign(request, pk: int):
     access.require(access.may_use_team_pages(request.user))
-    complaint = selectors.complaint_get_editable(user=request.user, pk=pk)
-    form = ComplaintAssignForm(request.POST, complaint=complaint)
-    if form.is_valid():
-        try:
-            services.complaint_assign(complaint=complaint, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors_add(form, error)
-        else:
-            messages.success(request, _("Complaint reassigned."))
-            return redirect("communications:complaint-detail", pk=complaint.pk)
-    complaint = selectors.complaint_get_visible(user=request.user, pk=pk)
-    return _complaint_page(request, complaint, may_edit=True, assign_form=form, status=400)
+    return _complaint_change(request, pk, form_class=ComplaintAssignForm, service=services.complaint_assign,
+                             done=_("Complaint reassigned."), form_name="assign_form")
 
 
 def complaint_create(request, client_pk: int):

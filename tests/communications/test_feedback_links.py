@@ -6,17 +6,16 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.urls import reverse
-from django.utils import timezone
-
-from communications.feedback_services import feedback_link_issue
-from communications.models import FeedbackSettings
 from django.db import connection
 from django.template import RequestContext, Template
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
+from communications.feedback_services import feedback_link_issue
+from communications.models import FeedbackSettings
 from crm import panels
 from crm.models import PublicLink
 from crm.roles import user_roles
