@@ -207,3 +207,19 @@ def test_it_speaks_chinese_when_the_client_chooses_it(client, token):
     assert "发送反馈" in response.content.decode()
     client.post(form_url(token), ANSWERS)
     assert Feedback.objects.get().language == "zh-hans"
+
+
+@pytest.mark.parametrize("fields", [{"nps": 11}, {"csat": 0}, {"csat": 6}, {}])
+def test_the_database_refuses_scores_out_of_range_and_empty_answers(client_record, fields):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Feedback.objects.create(client=client_record, **fields)
+
+
+def test_the_database_refuses_a_second_answer_on_one_link(client, token, client_record):
+    from django.db import IntegrityError, transaction
+
+    client.post(form_url(token), ANSWERS)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Feedback.objects.create(client=client_record, nps=1, link=Feedback.objects.get().link)
