@@ -31,6 +31,7 @@ from .models import (
     ModelAllocationWeight,
     RebalanceProposal,
     RebalanceTrade,
+    SuitabilityException,
     ValuationSnapshot,
 )
 from .selectors import plain
@@ -201,7 +202,7 @@ class RebalanceTradeInline(admin.TabularInline):
     model = RebalanceTrade
     extra = 0
     can_delete = False
-    readonly_fields = ("asset_class", "action", "amount", "currency", "weight_before", "weight_after")
+    readonly_fields = ("asset_class", "action", "instrument", "amount", "currency", "weight_before", "weight_after")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -294,3 +295,28 @@ class GoalAdmin(HistoryAdmin):
     search_fields = ("name", "client__legal_name")
     autocomplete_fields = ("client", "linked_accounts")
     list_select_related = ("client",)
+
+
+@admin.register(SuitabilityException)
+class SuitabilityExceptionAdmin(admin.ModelAdmin):
+    """Documented exceptions to investor suitability, for compliance to review: recorded by the RM's
+    pages (portfolio page, rebalance proposals) through the services, never changed here."""
+
+    list_display = ("recorded_at", "client", "instrument", "product_rating", "client_risk_level",
+                    "client_assessment_valid", "subject", "client_acknowledged_on", "recorded_by")
+    list_filter = ("subject", "product_rating", "client_risk_level", "client_assessment_valid")
+    search_fields = ("client__legal_name", "instrument__code", "instrument__name", "reason")
+    list_select_related = ("client", "instrument", "recorded_by")
+    date_hierarchy = "recorded_at"
+    readonly_fields = ("subject", "client", "instrument", "holding", "trade", "product_rating", "client_risk_level",
+                       "client_assessment_valid", "reason", "client_acknowledged", "client_acknowledged_on",
+                       "recorded_by", "recorded_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

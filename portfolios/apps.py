@@ -18,6 +18,14 @@ class PortfoliosConfig(AppConfig):
         panels.register(panels.Panel(
             slot=panels.DASHBOARD, key="portfolio-alerts", order=50,
             template="portfolios/includes/dashboard_alerts.html", context=selectors.dashboard_alerts_panel))
+        # The risk overview (risk app) gets the portfolio side of risk without importing portfolios.
+        panels.register(panels.Panel(
+            slot=panels.RISK_OVERVIEW, key="suitability", order=10,
+            template="portfolios/includes/risk_overview_suitability.html",
+            context=selectors.risk_overview_suitability_panel))
+        panels.register(panels.Panel(
+            slot=panels.RISK_OVERVIEW, key="portfolio-risk-alerts", order=20,
+            template="portfolios/includes/risk_overview_alerts.html", context=selectors.risk_overview_alerts_panel))
         attention.register(attention.AttentionSource(
             kind=selectors.ALERT_ATTENTION_KIND, label=_("Open portfolio alerts"),
             collect=selectors.alert_attention_items, order=50))

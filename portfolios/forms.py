@@ -6,11 +6,14 @@ from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dataimport.forms import ImportUploadForm
 
-from .models import Account, DrawdownLimit, Goal, Holding, RebalanceProposal
+from . import selectors
+from .models import Account, DrawdownLimit, Goal, Holding, Instrument, RebalanceProposal, RebalanceTrade
+from .services import ExceptionTerms
 
 
 def _helper(*, submit_label=None, multipart: bool = False) -> FormHelper:
@@ -49,12 +52,13 @@ class RebalanceForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper()
+        # The page's one <form> also holds the proposed lines' products and exceptions, and the
+        # save button, below the preview.
+        self.helper.form_tag = False
         self.helper.layout = Layout(
             Row(Column("minimum_trade", css_class="col-md-4"), Column("notes", css_class="col-md-8")),
             StrictButton(_("Preview trades"), type="submit", name="action", value="preview",
                          css_class="btn btn-outline-primary me-2"),
-            StrictButton(_("Save proposal"), type="submit", name="action", value="save", css_class="btn btn-primary",
-                         data_testid="save-proposal"),
         )
 
 
@@ -116,3 +120,114 @@ class DrawdownLimitForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["max_drawdown_pct"].help_text = _("From the portfolio's peak AUM, in percent.")
         self.helper = _helper(submit_label=_("Save drawdown limit"))
+
+
+# --- Investor suitability ----------------------------------------------------------------
+
+
+class SuitabilityExceptionForm(forms.Form):
+    """The reason and the client's acknowledgement of a product rated above their level; whether
+    an exception is needed and complete is the service's to say (``services.ExceptionTerms``)."""
+
+    reason = forms.CharField(label=_("Reason for the exception"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    client_acknowledged = forms.BooleanField(
+        label=_("The client has been told this product is above their risk level and acknowledged it"),
+        required=False)
+    client_acknowledged_on = forms.DateField(label=_("Acknowledged on"), required=False,
+                                             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args, submit_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client_acknowledged_on"].initial = timezone.localdate
+        self.helper = _helper(submit_label=submit_label)
+        self.helper.form_tag = submit_label is not None
+        self.helper.layout = Layout(
+            "reason",
+            Row(Column("client_acknowledged", css_class="col-md-8"), Column("client_acknowledged_on", css_class="col-md-4")),
+        )
+
+    def terms(self) -> ExceptionTerms:
+        return ExceptionTerms(reason=self.cleaned_data["reason"],
+                              client_acknowledged=self.cleaned_data["client_acknowledged"],
+                              client_acknowledged_on=self.cleaned_data["client_acknowledged_on"])
+
+
+class ProductSelect(forms.Select):
+    """A product choice whose options above the client's level carry ``data-unsuitable`` (the page's
+    script shows the exception fields for them)."""
+
+    def __init__(self, *args, unsuitable: frozenset[str] = frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unsuitable = unsuitable
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if str(value) in self.unsuitable:
+            option["attrs"]["data-unsuitable"] = "true"
+        return option
+
+
+class ProductChoiceField(forms.ModelChoiceField):
+    unsuitable: frozenset[str] = frozenset()
+
+    def label_from_instance(self, instrument):
+        label = f"{instrument.code} {instrument.name} · {instrument.risk_rating or _('unrated')}"
+        if str(instrument.pk) in self.unsuitable:
+            label += f" · {_('above the client’s risk level')}"
+        return label
+
+
+class ProposalLineForm(forms.Form):
+    """The product to propose on one buy line of a rebalance plan (optional), with those rated above
+    the client's level marked."""
+
+    product = ProductChoiceField(label=_("Product"), required=False, queryset=Instrument.objects.none(),
+                                 empty_label=_("No product named"))
+
+    def __init__(self, *args, trade, client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.trade = trade
+        products = list(Instrument.objects.filter(asset_class=trade.asset_class).order_by("risk_rating", "code"))
+        self.unsuitable = frozenset(str(i.pk) for i in products
+                                    if not selectors.instrument_suitable(client=client, instrument=i))
+        field = self.fields["product"]
+        field.unsuitable = self.unsuitable
+        field.widget = ProductSelect(unsuitable=self.unsuitable, attrs={"data-product-for": trade.asset_class})
+        field.queryset = Instrument.objects.filter(asset_class=trade.asset_class).order_by("risk_rating", "code")
+
+    @property
+    def unsuitable_chosen(self) -> bool:
+        return str(self["product"].value() or "") in self.unsuitable
+
+
+class RebalanceLines:
+    """The plan's trades, each buy with its product form and exception form (prefixed by asset class).
+
+    A line's forms are bound only once the page has shown them (its fields are in the POST), so the
+    first preview starts from their initial values."""
+
+    def __init__(self, data, *, plan, client):
+        self.rows = []
+        for trade in plan:
+            if trade.action != RebalanceTrade.Action.BUY:
+                self.rows.append((trade, None, None))
+                continue
+            prefix = trade.asset_class
+            bound = data if any(key.startswith(f"{prefix}-") for key in data) else None
+            self.rows.append((trade, ProposalLineForm(bound, prefix=prefix, trade=trade, client=client),
+                              SuitabilityExceptionForm(bound, prefix=prefix)))
+        self.lines = [(line, exception) for _trade, line, exception in self.rows if line is not None]
+
+    def is_valid(self) -> bool:
+        """Every shown line's forms are valid (each is checked, so each shows its errors); a line not
+        shown yet names no product."""
+        return all([form.is_valid() for line in self.lines for form in line if form.is_bound])
+
+    def products(self) -> dict:
+        return {line.trade.asset_class: line.cleaned_data["product"]
+                for line, _exception in self.lines if line.is_bound and line.cleaned_data["product"] is not None}
+
+    def exceptions(self) -> dict:
+        """Every shown line's terms; the service reads those of the lines whose product needs one."""
+        return {line.trade.asset_class: exception.terms() for line, exception in self.lines if exception.is_bound}

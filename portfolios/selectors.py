@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 from crm.attention import AttentionItem
 from crm.models import Client
 from crm.access import client_list_visible
+from crm.scales import RiskBasis, RiskLevel, rating_highest_suitable, rating_suitable
 
 from .models import (
     Alert,
@@ -33,6 +34,7 @@ from .models import (
     InstrumentPrice,
     ModelAllocation,
     RebalanceTrade,
+    SuitabilityException,
     ValuationSnapshot,
 )
 
@@ -680,3 +682,143 @@ def client_portfolio_panel(*, request, client: Client) -> dict:
 def dashboard_alerts_panel(*, request) -> dict:
     """The newest open alerts on the clients the user may see, in one query."""
     return {"alerts": list(alert_list_open(user=request.user)[:DASHBOARD_ALERTS_SHOWN]), "user": request.user}
+
+
+# ---------------------------------------------------------------------------
+# Investor suitability: products rated above what the client's risk level allows
+# ---------------------------------------------------------------------------
+
+OVERVIEW_ROWS = 50
+
+
+def rating_highest_for(client: Client) -> str:
+    """The highest product rating that suits the client without an exception (crm.scales' rule:
+    their level while a questionnaire assessment is valid, else R1)."""
+    return rating_highest_suitable(level=client.risk_level, assessment_valid=client.risk_assessment_valid())
+
+
+def instrument_suitable(*, client: Client, instrument) -> bool:
+    return rating_suitable(rating=instrument.risk_rating, level=client.risk_level,
+                           assessment_valid=client.risk_assessment_valid())
+
+
+@dataclass(frozen=True)
+class SuitabilityFlag:
+    """A holding rated above what the client's level allows, and the exception covering it, if any."""
+
+    holding_id: int
+    instrument_code: str
+    instrument_name: str
+    account: str
+    rating: str
+    highest: str
+    exception: SuitabilityException | None
+
+    @property
+    def resolved(self) -> bool:
+        return self.exception is not None
+
+
+def exception_covers(exception: SuitabilityException, rating: str) -> bool:
+    """An exception allows its product up to the rating it was recorded for."""
+    return rating <= exception.product_rating
+
+
+def holding_suitability_flags(*, client: Client, summary: PortfolioSummary,
+                              exceptions: list[SuitabilityException] | None = None) -> list[SuitabilityFlag]:
+    """The summary's holdings rated above what the client's level allows, each with the newest
+    exception covering it: from ``exceptions`` (the client's, e.g. for the page's list), else one
+    query, none when nothing is flagged."""
+    highest = rating_highest_for(client)
+    valid = client.risk_assessment_valid()
+    rows = [row for row in summary.holdings
+            if not rating_suitable(rating=row.risk_rating, level=client.risk_level, assessment_valid=valid)]
+    if exceptions is None:
+        exceptions = list(SuitabilityException.objects.filter(holding_id__in=[row.holding_id for row in rows])
+                          .select_related("recorded_by")) if rows else []
+    newest: dict[int, SuitabilityException] = {}
+    for exception in sorted(exceptions, key=lambda e: e.recorded_at):
+        if exception.holding_id is not None:
+            newest[exception.holding_id] = exception
+    flags = []
+    for row in rows:
+        exception = newest.get(row.holding_id)
+        if exception is not None and not exception_covers(exception, row.risk_rating):
+            exception = None
+        flags.append(SuitabilityFlag(holding_id=row.holding_id, instrument_code=row.instrument_code,
+                                     instrument_name=row.instrument_name, account=row.account,
+                                     rating=row.risk_rating, highest=highest, exception=exception))
+    return flags
+
+
+def portfolio_suitability(*, client: Client, summary: PortfolioSummary) -> dict:
+    """The portfolio page's suitability part: flagged holdings (with or without an exception), the
+    ids the holdings table marks, and the client's recorded exceptions, newest first (one query:
+    a client has few exceptions, and they are all on record here)."""
+    exceptions = list(SuitabilityException.objects.filter(client=client)
+                      .select_related("instrument", "recorded_by", "trade").order_by("-recorded_at"))
+    flags = holding_suitability_flags(client=client, summary=summary, exceptions=exceptions)
+    return {
+        "rating_highest": rating_highest_for(client),
+        "suitability_flags": flags,
+        "unsuitable_ids": {flag.holding_id for flag in flags if not flag.resolved},
+        "excepted_ids": {flag.holding_id for flag in flags if flag.resolved},
+        "suitability_exceptions": exceptions,
+    }
+
+
+def _rating_highest_expression(*, prefix: str, today: date):
+    """``rating_highest_for`` in SQL, for the client reached through ``prefix`` (e.g. "account__client__")."""
+    valid = Q(**{f"{prefix}risk_level_basis": RiskBasis.ASSESSMENT, f"{prefix}risk_valid_until__gte": today})
+    return Case(
+        *[When(valid & Q(**{f"{prefix}risk_level": level}),
+               then=Value(rating_highest_suitable(level=level, assessment_valid=True)))
+          for level in RiskLevel.values],
+        default=Value(rating_highest_suitable(level="", assessment_valid=False)),
+    )
+
+
+def holding_list_unsuitable(*, clients: QuerySet[Client], today: date | None = None) -> QuerySet[Holding]:
+    """Holdings in active accounts of ``clients`` rated above what their client's level allows and
+    not covered by an exception, with the rating that would suit (``highest``)."""
+    today = today or timezone.localdate()
+    covered = SuitabilityException.objects.filter(holding=OuterRef("pk"),
+                                                  product_rating__gte=OuterRef("instrument__risk_rating"))
+    return (
+        Holding.objects.filter(account__client__in=clients.order_by().values("pk"), account__is_active=True)
+        .annotate(highest=_rating_highest_expression(prefix="account__client__", today=today))
+        .filter(instrument__risk_rating__gt=F("highest"))  # "R1" < "R2" < … < "R5"; unrated "" never
+        .exclude(Exists(covered))
+    )
+
+
+def risk_overview_suitability_panel(*, request, clients: QuerySet[Client]) -> dict:
+    """The risk overview's unsuitable holdings without an exception, among the page's clients: the
+    count and the first rows (two queries)."""
+    holdings = holding_list_unsuitable(clients=clients)
+    return {
+        "count": holdings.count(),
+        "holdings": list(holdings.select_related("account__client__primary_manager", "account__institution",
+                                                 "instrument")
+                         .order_by("account__client__legal_name", "instrument__code")[:OVERVIEW_ROWS]),
+    }
+
+
+DRAWDOWN_ALERT_KINDS = [Alert.Kind.DRAWDOWN, Alert.Kind.STOP_LOSS]
+
+
+def risk_overview_alerts_panel(*, request, clients: QuerySet[Client]) -> dict:
+    """The risk overview's open concentration breaches and drawdown / stop-loss alerts among the
+    page's clients: counts and the newest rows (four queries)."""
+    open_alerts = Alert.objects.filter(client__in=clients.order_by().values("pk"), resolved_at__isnull=True)
+    # A concentration limit's kind is also the kind of the alert it raises.
+    concentration = open_alerts.filter(kind__in=ConcentrationLimit.Kind.values)
+    drawdown = open_alerts.filter(kind__in=DRAWDOWN_ALERT_KINDS)
+
+    def newest(alerts):
+        return list(alerts.select_related("client").order_by("-raised_at")[:OVERVIEW_ROWS])
+
+    return {
+        "concentration_count": concentration.count(), "concentration": newest(concentration),
+        "drawdown_count": drawdown.count(), "drawdown": newest(drawdown),
+    }

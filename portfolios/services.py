@@ -1,6 +1,7 @@
 """Writes to client assets: prices and holdings, valuations with their alerts, model
 allocation versions, rebalance proposals and goals. Every change goes through here."""
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -29,6 +30,7 @@ from .models import (
     ModelAllocationWeight,
     RebalanceProposal,
     RebalanceTrade,
+    SuitabilityException,
     ValuationSnapshot,
 )
 from .selectors import HUNDRED, ZERO, cents, plain
@@ -321,9 +323,17 @@ def model_allocation_version_create(
 
 @transaction.atomic
 def rebalance_proposal_create(
-    *, client: Client, created_by, minimum_trade: Decimal, notes: str = ""
+    *, client: Client, created_by, minimum_trade: Decimal, notes: str = "",
+    products: dict[str, Instrument] | None = None, exceptions: dict[str, "ExceptionTerms"] | None = None,
 ) -> RebalanceProposal:
-    """Save the current rebalance plan as a draft proposal; nothing is traded."""
+    """Save the current rebalance plan as a draft proposal; nothing is traded.
+
+    ``products`` names the product to buy on an asset class's buy line (asset class → instrument).
+    A product rated above what the client's risk level allows (``selectors.instrument_suitable``:
+    only R1 without a valid questionnaire assessment) needs a suitability exception for its line
+    in ``exceptions`` (asset class → ExceptionTerms), saved with the proposal; without a complete
+    one nothing is saved and the ValidationError names the product and its rating.
+    """
     if minimum_trade < 0:
         raise ValidationError({"minimum_trade": _("The minimum trade size cannot be negative.")})
     summary = selectors.portfolio_summary(client=client)
@@ -333,6 +343,8 @@ def rebalance_proposal_create(
     if not plan:
         raise ValidationError(_("Nothing to rebalance: every asset class is within its band, or the trades "
                                 "are below the minimum size."))
+    products = products or {}
+    excepted = _rebalance_products_check(client=client, plan=plan, products=products, exceptions=exceptions or {})
     proposal = RebalanceProposal(
         client=client, allocation_id=summary.allocation_id, aum=summary.aum_base, currency=summary.base_currency,
         minimum_trade=cents(minimum_trade), notes=notes, created_by=created_by,
@@ -340,12 +352,107 @@ def rebalance_proposal_create(
     proposal._history_user = created_by
     proposal.full_clean()
     proposal.save()
-    RebalanceTrade.objects.bulk_create([
+    trades = RebalanceTrade.objects.bulk_create([
         RebalanceTrade(proposal=proposal, asset_class=t.asset_class, action=t.action, amount=t.amount,
-                       currency=t.currency, weight_before=t.weight_before, weight_after=t.weight_after)
+                       currency=t.currency, weight_before=t.weight_before, weight_after=t.weight_after,
+                       instrument=products.get(t.asset_class) if t.action == RebalanceTrade.Action.BUY else None)
         for t in plan
     ])
+    for trade in trades:
+        if trade.instrument is not None and trade.asset_class in excepted:
+            _suitability_exception_create(client=client, instrument=trade.instrument, trade=trade,
+                                          terms=excepted[trade.asset_class], recorded_by=created_by)
     return proposal
+
+
+# --- Investor suitability ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExceptionTerms:
+    """What an RM records to propose or keep a product rated above the client's level: why, and
+    that the client acknowledged it (the checkbox) on which day."""
+
+    reason: str
+    client_acknowledged: bool
+    client_acknowledged_on: date | None
+
+
+def _exception_terms_problems(terms: ExceptionTerms | None) -> dict[str, str]:
+    """What is missing from the terms, by field; empty when they are complete."""
+    if terms is None:
+        return {"reason": _("Record a suitability exception: the reason and the client's acknowledgement.")}
+    problems = {}
+    if not terms.reason.strip():
+        problems["reason"] = _("Give the reason for the exception.")
+    if not terms.client_acknowledged:
+        problems["client_acknowledged"] = _("The client must acknowledge the exception.")
+    if terms.client_acknowledged_on is None:
+        problems["client_acknowledged_on"] = _("Give the date the client acknowledged it.")
+    elif terms.client_acknowledged_on > timezone.localdate():
+        problems["client_acknowledged_on"] = _("The client cannot have acknowledged it in the future.")
+    return problems
+
+
+def _unsuitable_message(*, client: Client, instrument: Instrument) -> str:
+    params = {"code": instrument.code, "name": instrument.name, "rating": instrument.risk_rating,
+              "highest": selectors.rating_highest_for(client)}
+    if client.risk_assessment_valid():
+        return _("%(code)s %(name)s is rated %(rating)s, above the client's risk level (up to %(highest)s).") % params
+    return _("%(code)s %(name)s is rated %(rating)s, and without a valid risk assessment only %(highest)s "
+             "suits the client.") % params
+
+
+def _rebalance_products_check(*, client: Client, plan, products: dict, exceptions: dict) -> dict[str, ExceptionTerms]:
+    """Check each named product against its buy line and the client's level; the complete
+    exceptions of the unsuitable ones, by asset class. Raises ValidationError naming each problem."""
+    buys = {trade.asset_class for trade in plan if trade.action == RebalanceTrade.Action.BUY}
+    errors, excepted = [], {}
+    for asset_class, instrument in products.items():
+        if asset_class not in buys or instrument.asset_class != asset_class:
+            errors.append(_("%(code)s is not a product for a purchase in this plan.") % {"code": instrument.code})
+        elif not selectors.instrument_suitable(client=client, instrument=instrument):
+            problems = _exception_terms_problems(exceptions.get(asset_class))
+            if problems:
+                errors.append(" ".join([_unsuitable_message(client=client, instrument=instrument), *problems.values()]))
+            else:
+                excepted[asset_class] = exceptions[asset_class]
+    if errors:
+        raise ValidationError(errors)
+    return excepted
+
+
+def _suitability_exception_create(*, client: Client, instrument: Instrument, terms: ExceptionTerms, recorded_by,
+                                  holding: Holding | None = None, trade: RebalanceTrade | None = None):
+    exception = SuitabilityException(
+        subject=SuitabilityException.Subject.HOLDING if holding else SuitabilityException.Subject.PROPOSAL,
+        client=client, instrument=instrument, holding=holding, trade=trade, product_rating=instrument.risk_rating,
+        client_risk_level=client.risk_level, client_assessment_valid=client.risk_assessment_valid(),
+        reason=terms.reason.strip(), client_acknowledged=terms.client_acknowledged,
+        client_acknowledged_on=terms.client_acknowledged_on, recorded_by=recorded_by,
+    )
+    exception.full_clean()
+    exception.save()
+    return exception
+
+
+@transaction.atomic
+def holding_suitability_exception_record(*, holding: Holding, terms: ExceptionTerms,
+                                         recorded_by) -> SuitabilityException:
+    """Document why the client holds a product rated above what their level allows (a position from
+    the bank's systems, so a fact, not refused): the holding is no longer flagged while the
+    product's rating stays at most the one recorded. Raises ValidationError (by field) when the
+    terms are incomplete or the holding suits the client."""
+    holding = Holding.objects.select_related("account__client", "instrument").get(pk=holding.pk)
+    client = holding.account.client
+    if selectors.instrument_suitable(client=client, instrument=holding.instrument):
+        raise ValidationError(_("%(code)s suits the client's risk level; no exception is needed.")
+                              % {"code": holding.instrument.code})
+    problems = _exception_terms_problems(terms)
+    if problems:
+        raise ValidationError(problems)
+    return _suitability_exception_create(client=client, instrument=holding.instrument, terms=terms,
+                                         recorded_by=recorded_by, holding=holding)
 
 
 PROPOSAL_TRANSITIONS = {

@@ -31,7 +31,9 @@ from .forms import (
     asset_upload_form,
     ProposalStatusForm,
     RebalanceForm,
+    RebalanceLines,
     StopLossForm,
+    SuitabilityExceptionForm,
 )
 from .models import Alert, DrawdownLimit, Goal, Holding, RebalanceProposal, ValuationSnapshot
 
@@ -74,6 +76,7 @@ def client_portfolio(request, pk: int):
     return render(request, "portfolios/client_portfolio.html", {
         "client": client, "summary": summary, "breaches": breaches, "goals": goals, "proposals": proposals,
         "drawdown": drawdown, "chart_data": chart_data, "can_edit": can_edit,
+        **selectors.portfolio_suitability(client=client, summary=summary),
     })
 
 
@@ -91,7 +94,8 @@ def _allocation_chart_data(summary) -> dict:
 
 
 def rebalance(request, pk: int):
-    """Minimum trade size → preview of the buys and sells → saved proposal (nothing trades)."""
+    """Minimum trade size → preview of the buys and sells, naming a product per buy if the RM wants
+    to (one above the client's level needs a suitability exception) → saved proposal (nothing trades)."""
     client = client_get_editable(user=request.user, pk=pk)
     form = RebalanceForm(request.POST or None)
     try:
@@ -99,22 +103,24 @@ def rebalance(request, pk: int):
     except selectors.FxRateMissing as error:
         messages.error(request, " ".join(error.messages))
         return redirect(_portfolio_url(client.pk))
-    plan = None
+    plan = lines = None
     if request.method == "POST" and form.is_valid():
-        if request.POST.get("action") == "save":
+        plan = selectors.rebalance_plan(client=client, minimum_trade=form.cleaned_data["minimum_trade"],
+                                        summary=summary)
+        lines = RebalanceLines(request.POST, plan=plan, client=client)
+        if request.POST.get("action") == "save" and lines.is_valid():
             try:
                 proposal = services.rebalance_proposal_create(
                     client=client, created_by=request.user, minimum_trade=form.cleaned_data["minimum_trade"],
-                    notes=form.cleaned_data["notes"])
+                    notes=form.cleaned_data["notes"], products=lines.products(), exceptions=lines.exceptions())
             except ValidationError as error:
                 form_errors_add(form, error)
             else:
                 messages.success(request, _("Rebalance proposal saved."))
                 return redirect("portfolios:proposal-detail", pk=proposal.pk)
-        plan = selectors.rebalance_plan(client=client, minimum_trade=form.cleaned_data["minimum_trade"],
-                                        summary=summary)
     return render(request, "portfolios/rebalance.html", {
-        "client": client, "summary": summary, "form": form, "plan": plan,
+        "client": client, "summary": summary, "form": form, "plan": plan, "lines": lines,
+        "rating_highest": selectors.rating_highest_for(client),
         "chart_data": {"allocation": _allocation_chart_data(summary)},
     })
 
@@ -132,7 +138,8 @@ def proposal_detail(request, pk: int):
     can_edit = access.client_may_edit(user=request.user, client_id=proposal.client_id)
     next_statuses = sorted(services.PROPOSAL_TRANSITIONS.get(proposal.status, ())) if can_edit else []
     return render(request, "portfolios/proposal_detail.html", {
-        "proposal": proposal, "client": proposal.client, "trades": list(proposal.trades.all()),
+        "proposal": proposal, "client": proposal.client,
+        "trades": list(proposal.trades.select_related("instrument", "suitability_exception__recorded_by")),
         "status_form": ProposalStatusForm(
             next_statuses=next_statuses, action=reverse("portfolios:proposal-status", args=[proposal.pk]),
         ) if next_statuses else None,
@@ -214,6 +221,27 @@ def drawdown_edit(request, pk: int):
         messages.success(request, _("Drawdown limit saved."))
         return redirect(_portfolio_url(client.pk))
     return _form_page(request, client=client, form=form, title=_("Maximum drawdown"))
+
+
+def holding_exception(request, pk: int):
+    """Record why the client holds a product rated above their level, and their acknowledgement."""
+    holding = get_object_or_404(
+        Holding.objects.filter(account__client__in=client_list_editable(user=request.user))
+        .select_related("instrument", "account__client", "account__institution"),
+        pk=pk)
+    form = SuitabilityExceptionForm(request.POST or None, submit_label=_("Record the exception"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.holding_suitability_exception_record(holding=holding, terms=form.terms(),
+                                                          recorded_by=request.user)
+        except ValidationError as error:
+            form_errors_add(form, error)
+        else:
+            messages.success(request, _("Suitability exception recorded."))
+            return redirect(_portfolio_url(holding.account.client_id) + "#suitability")
+    return _form_page(request, client=holding.account.client, form=form,
+                      title=_("Suitability exception: %(holding)s") % {
+                          "holding": f"{holding.instrument} ({holding.instrument.risk_rating}) · {holding.account}"})
 
 
 def _form_page(request, *, client, form, title):

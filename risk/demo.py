@@ -16,7 +16,7 @@ from . import selectors, services
 from .models import Assessment, RecordedLevel
 
 RECORDED_SHARE = 0.12   # keep a level recorded without an assessment
-MISSING_SHARE = 0.04    # no level at all
+MISSING_EVERY = 25      # one client in 25 (by id, so a second run leaves them alone too) has no level at all
 OLDEST_DAYS = 540       # assessments completed up to ~18 months ago: the older third has expired
 
 
@@ -33,10 +33,9 @@ def risk_demo_create(*, clients, rng: random.Random) -> dict[str, int]:
     questions = list(version.questions.all())
     with transaction.atomic():
         for client in todo:
-            draw = rng.random()
-            if draw < MISSING_SHARE:
+            if client.pk % MISSING_EVERY == 0:
                 counts["missing"] += 1
-            elif draw < MISSING_SHARE + RECORDED_SHARE:
+            elif rng.random() < RECORDED_SHARE:
                 recorded_on = timezone.localdate() - timedelta(days=rng.randint(200, 1500))
                 level = rng.choice(RiskLevel.values)
                 RecordedLevel.objects.create(client=client, level=level, recorded_on=recorded_on,

@@ -4,6 +4,7 @@ registered); here each also gets a history row in the risk app, so nothing is lo
 questionnaire later replaces it. A level without a basis is marked recorded as well."""
 
 from django.db import migrations
+from django.utils import timezone
 
 
 def recorded_levels_keep(apps, schema_editor):
@@ -12,7 +13,7 @@ def recorded_levels_keep(apps, schema_editor):
     rows = []
     clients = Client.objects.exclude(risk_level="").exclude(risk_level_basis="assessment")
     for client in clients.only("pk", "risk_level", "risk_level_basis", "risk_assessed_on", "created_at").iterator():
-        recorded_on = client.risk_assessed_on or client.created_at.date()
+        recorded_on = client.risk_assessed_on or timezone.localdate(client.created_at)
         if client.risk_level_basis != "recorded" or client.risk_assessed_on is None:
             Client.objects.filter(pk=client.pk).update(risk_level_basis="recorded", risk_assessed_on=recorded_on)
         rows.append(RecordedLevel(client_id=client.pk, level=client.risk_level, recorded_on=recorded_on,
