@@ -331,14 +331,6 @@ CHOICE_ALIASES: dict[str, dict[str, str]] = {
 }
 
 
-def header_key(text) -> str:
-    """A spreadsheet header reduced for matching against known column names: half-width,
-    case-folded, without notes in brackets, "required" marks, spaces or separators."""
-    text = unicodedata.normalize("NFKC", str(text or "")).replace("\ufeff", "").casefold()
-    text = re.sub(r"\(.*?\)|（.*?）|必填|required", "", text)
-    return re.sub(r"[\s_\-*:：.#/]+", "", text)
-
-
 def _choice_key(text: str) -> str:
     return re.sub(r"[\s_\-/,.()（）]+", "", _text(text).casefold())
 

@@ -114,7 +114,7 @@ class ImportKind:
 
     def prepare(self, rows: list[Row], *, user):
         """Whatever ``check_row`` needs of the database for the whole file, fetched at once."""
-        return None
+        return
 
     def check_row(self, row: Row, context) -> None:
         raise NotImplementedError

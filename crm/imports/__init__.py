@@ -25,7 +25,13 @@ from dataimport.engine import ImportKind
 from .. import access
 from ..models import ClientImport
 from . import commit, matching
-from .columns import CLIENT_COLUMNS, COLUMNS_BY_KEY, IDENTIFIER_FIELDS, missing_columns_message, row_clean
+from .columns import (
+    CLIENT_COLUMNS,
+    COLUMNS_BY_KEY,
+    IDENTIFIER_FIELDS,
+    missing_columns_message,
+    row_clean,
+)
 from .matching import ACTION_LABELS, client_duplicates_suggest
 
 __all__ = [

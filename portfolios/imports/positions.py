@@ -26,7 +26,14 @@ from dataimport.columns import Column, decimal_read, text_normalise
 from dataimport.engine import ImportKind, Row
 
 from .. import selectors, services
-from ..models import Account, AssetClass, Holding, Institution, Instrument, LiquidityTier
+from ..models import (
+    Account,
+    AssetClass,
+    Holding,
+    Institution,
+    Instrument,
+    LiquidityTier,
+)
 from .cells import (
     CURRENCY,
     INSTRUMENT_CODE,

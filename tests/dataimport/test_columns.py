@@ -6,7 +6,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
 
-from dataimport.columns import Column, amount_bounded, cell_text, columns_find, decimal_read, header_key
+from dataimport.columns import (
+    Column,
+    amount_bounded,
+    cell_text,
+    columns_find,
+    decimal_read,
+    header_key,
+)
 
 COLUMNS = (
     Column("name", gettext_lazy("Legal name"), ("name", "client", "姓名")),

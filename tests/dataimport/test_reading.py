@@ -6,7 +6,13 @@ import zipfile
 
 import pytest
 
-from dataimport.reading import MAX_COLUMNS, ImportFileError, Table, file_checksum, table_read
+from dataimport.reading import (
+    MAX_COLUMNS,
+    ImportFileError,
+    Table,
+    file_checksum,
+    table_read,
+)
 from tests.factories import csv_bytes, xlsx_bytes
 
 ROWS = [["姓名", "手机"], ["王芳", "13800138000"]]
@@ -37,7 +43,7 @@ def test_it_finds_the_delimiter_in_the_first_line(delimiter):
 
 
 def test_it_keeps_spreadsheet_row_numbers_skips_blank_rows_and_pads_short_ones():
-    content = "Name,Phone,Notes\n\nLi Na,139\n, ,\nWang,138,VIP,extra\n".encode()
+    content = b"Name,Phone,Notes\n\nLi Na,139\n, ,\nWang,138,VIP,extra\n"
 
     table = table_read(content=content, file_name="f.csv")
 
