@@ -28,6 +28,7 @@ from .models import (
     Alert,
     AssetClass,
     ConcentrationLimit,
+    DrawdownLimit,
     FxRate,
     Goal,
     Holding,
@@ -651,6 +652,59 @@ def client_ids_with_holdings() -> QuerySet:
         Holding.objects.filter(account__is_active=True).values_list("account__client_id", flat=True).distinct()
         .order_by("account__client_id")
     )
+
+
+# --- The client portfolio page ----------------------------------------------------------
+
+AUM_CHART_DAYS = 400  # how far back the page's AUM chart goes
+
+
+def allocation_chart_data(summary: PortfolioSummary) -> dict:
+    """The actual against target allocation chart's series (portfolio and rebalance pages)."""
+    return {
+        "labels": [row.label for row in summary.allocation_rows],
+        "actual": [row.actual for row in summary.allocation_rows],
+        "target": [row.target for row in summary.allocation_rows],
+        "outside": [row.outside_band for row in summary.allocation_rows],
+        "actualLabel": _("Actual %"), "targetLabel": _("Target %"),
+    }
+
+
+def portfolio_page(*, client: Client, today: date | None = None) -> dict:
+    """What the client's portfolio page shows, valued today.
+
+    When a currency held has no FX rate, only ``fx_error`` (the reason, for the user) and the
+    client: totals without it would be wrong. Queries do not grow with the number of holdings:
+    ``portfolio_summary``'s, then the concentration limits, the AUM history, the goals with their
+    linked accounts (2), the latest proposals, the drawdown limit and ``portfolio_suitability``'s.
+    """
+    today = today or timezone.localdate()
+    try:
+        summary = portfolio_summary(client=client, on_date=today)
+    except FxRateMissing as error:
+        return {"client": client, "fx_error": " ".join(error.messages)}
+    history = list(
+        ValuationSnapshot.objects.filter(client=client, valuation_date__gte=today - timedelta(days=AUM_CHART_DAYS))
+        .order_by("valuation_date").values_list("valuation_date", "aum")
+    )
+    goals = client.goals.prefetch_related("linked_accounts")
+    return {
+        "client": client,
+        "summary": summary,
+        "breaches": concentration_breaches(client=client, summary=summary),
+        "goals": [(goal, goal_progress(goal=goal, today=today)) for goal in goals],
+        "proposals": list(client.rebalance_proposals.order_by("-created_at")[:5]),
+        "drawdown": DrawdownLimit.objects.filter(client=client).first(),
+        "chart_data": {
+            "allocation": allocation_chart_data(summary),
+            "aum": {
+                "labels": [day.isoformat() for day, _aum in history],
+                "values": [aum for _day, aum in history],
+                "label": _("AUM (%(currency)s)") % {"currency": summary.base_currency},
+            },
+        },
+        **portfolio_suitability(client=client, summary=summary),
+    }
 
 
 # ---------------------------------------------------------------------------

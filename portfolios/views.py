@@ -6,14 +6,10 @@ Every client-scoped page finds its client with ``client_get_visible`` (reading) 
 compliance reads everything and changes nothing.
 """
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -35,10 +31,7 @@ from .forms import (
     StopLossForm,
     SuitabilityExceptionForm,
 )
-from .models import Alert, DrawdownLimit, Goal, Holding, RebalanceProposal, ValuationSnapshot
-
-# How far back the AUM chart goes.
-AUM_CHART_DAYS = 400
+from .models import Alert, DrawdownLimit, Goal, Holding, RebalanceProposal
 
 
 def _portfolio_url(client_id: int) -> str:
@@ -51,43 +44,9 @@ def _portfolio_url(client_id: int) -> str:
 @require_safe
 def client_portfolio(request, pk: int):
     client = client_get_visible(user=request.user, pk=pk)
-    can_edit = access.client_may_edit(user=request.user, client_id=client.pk)
-    try:
-        summary = selectors.portfolio_summary(client=client)
-    except selectors.FxRateMissing as error:
-        # A currency held without a rate: say so rather than show wrong totals.
-        return render(request, "portfolios/client_portfolio.html",
-                      {"client": client, "fx_error": " ".join(error.messages), "can_edit": can_edit})
-    breaches = selectors.concentration_breaches(client=client, summary=summary)
-    since = timezone.localdate() - timedelta(days=AUM_CHART_DAYS)
-    snapshots = list(ValuationSnapshot.objects.filter(client=client, valuation_date__gte=since)
-                     .order_by("valuation_date").values_list("valuation_date", "aum"))
-    goals = [(goal, selectors.goal_progress(goal=goal)) for goal in client.goals.prefetch_related("linked_accounts")]
-    proposals = list(client.rebalance_proposals.order_by("-created_at")[:5])
-    drawdown = DrawdownLimit.objects.filter(client=client).first()
-    chart_data = {
-        "allocation": _allocation_chart_data(summary),
-        "aum": {
-            "labels": [day.isoformat() for day, _aum in snapshots],
-            "values": [aum for _day, aum in snapshots],
-            "label": _("AUM (%(currency)s)") % {"currency": summary.base_currency},
-        },
-    }
-    return render(request, "portfolios/client_portfolio.html", {
-        "client": client, "summary": summary, "breaches": breaches, "goals": goals, "proposals": proposals,
-        "drawdown": drawdown, "chart_data": chart_data, "can_edit": can_edit,
-        **selectors.portfolio_suitability(client=client, summary=summary),
-    })
-
-
-def _allocation_chart_data(summary) -> dict:
-    return {
-        "labels": [row.label for row in summary.allocation_rows],
-        "actual": [row.actual for row in summary.allocation_rows],
-        "target": [row.target for row in summary.allocation_rows],
-        "outside": [row.outside_band for row in summary.allocation_rows],
-        "actualLabel": _("Actual %"), "targetLabel": _("Target %"),
-    }
+    context = selectors.portfolio_page(client=client)
+    context["can_edit"] = access.client_may_edit(user=request.user, client_id=client.pk)
+    return render(request, "portfolios/client_portfolio.html", context)
 
 
 # --- Rebalancing ------------------------------------------------------------------------
@@ -121,7 +80,7 @@ def rebalance(request, pk: int):
     return render(request, "portfolios/rebalance.html", {
         "client": client, "summary": summary, "form": form, "plan": plan, "lines": lines,
         "rating_highest": selectors.rating_highest_for(client),
-        "chart_data": {"allocation": _allocation_chart_data(summary)},
+        "chart_data": {"allocation": selectors.allocation_chart_data(summary)},
     })
 
 
@@ -204,8 +163,7 @@ def holding_stop_loss(request, pk: int):
     if request.method == "POST" and form.is_valid():
         services.holding_stop_loss_set(holding=holding, price=form.cleaned_data["stop_loss_price"],
                                        pct=form.cleaned_data["stop_loss_pct"])
-        _revalue_now(request, client_id=holding.account.client_id)
-        messages.success(request, _("Stop-loss saved."))
+        _limit_saved(request, _("Stop-loss saved."))
         return redirect(_portfolio_url(holding.account.client_id))
     return _form_page(request, client=holding.account.client, form=form,
                       title=_("Stop-loss: %(holding)s") % {"holding": f"{holding.instrument} · {holding.account}"})
@@ -217,10 +175,16 @@ def drawdown_edit(request, pk: int):
     form = DrawdownLimitForm(request.POST or None, instance=limit)
     if request.method == "POST" and form.is_valid():
         services.drawdown_limit_set(limit=limit, max_drawdown_pct=form.cleaned_data["max_drawdown_pct"])
-        _revalue_now(request, client_id=client.pk)
-        messages.success(request, _("Drawdown limit saved."))
+        _limit_saved(request, _("Drawdown limit saved."))
         return redirect(_portfolio_url(client.pk))
     return _form_page(request, client=client, form=form, title=_("Maximum drawdown"))
+
+
+def _limit_saved(request, message: str) -> None:
+    messages.success(request, message)
+    # The service queued the revaluation; a worker raises the alert of a limit already crossed.
+    messages.info(request, _("The portfolio is being revalued: if the new limit is already crossed, "
+                             "its alert appears here shortly."))
 
 
 def holding_exception(request, pk: int):
@@ -246,15 +210,6 @@ def holding_exception(request, pk: int):
 
 def _form_page(request, *, client, form, title):
     return render(request, "portfolios/form_page.html", {"client": client, "form": form, "title": title})
-
-
-def _revalue_now(request, *, client_id: int) -> None:
-    """A new limit already crossed raises its alert now rather than at the next price."""
-    try:
-        with transaction.atomic():
-            services.valuation_refresh(client_id=client_id, valuation_date=timezone.localdate())
-    except ValidationError as error:
-        messages.warning(request, " ".join(error.messages))
 
 
 # --- Alerts -----------------------------------------------------------------------------
