@@ -129,7 +129,9 @@ def _world_build() -> World:
     spouse = ClientFactory(legal_name="Li Mei", manager=owner)
     household = services.household_create(name="Li family", first_member=spouse)
     third = ClientFactory(legal_name="Zhang Xiao", id_number="E77665544", manager=owner)
-    holding = HoldingFactory(account__client=client, instrument=InstrumentFactory(asset_class="equity"))
+    # Rated R5, above what the client's level allows: an RM may record a suitability exception for it.
+    holding = HoldingFactory(account__client=client, instrument=InstrumentFactory(asset_class="equity",
+                                                                                  risk_rating="R5"))
     reminder = Reminder.objects.create(client=client, kind="review", due_on=timezone.localdate(), manager=owner)
     notifications = Notification.objects.bulk_create([Notification(reminder=reminder, recipient=staff)
                                                       for staff in users.values()])
@@ -287,6 +289,10 @@ ROUTES: dict[str, Route] = {
                                   data=lambda w: GOAL),
     "portfolios:holding-stop-loss": Route(kwargs=lambda w: {"pk": w.holding.pk}, get=only(EDITS),
                                           post=only(EDITS, 302), data=lambda w: {"stop_loss_pct": "10"}),
+    "portfolios:holding-exception": Route(
+        kwargs=lambda w: {"pk": w.holding.pk}, get=only(EDITS), post=only(EDITS, 302),
+        data=lambda w: {"reason": "Inherited shares", "client_acknowledged": "on",
+                        "client_acknowledged_on": timezone.localdate().isoformat()}),
     "portfolios:alert-acknowledge": Route(kwargs=lambda w: {"pk": w.alert.pk}, get=everyone(405),
                                           post=only(EDITS, 302)),
     "portfolios:import-positions": Route(get=only(CHANGERS), post=only(CHANGERS)),
