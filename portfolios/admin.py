@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crm.admin import HistoryAdmin, ReadOnlyInline, form_instance_adopt
+from crm.admin import HistoryAdmin, ReadOnlyAdmin, ReadOnlyInline, form_instance_adopt
 
 from . import services
 from .models import (
@@ -298,7 +298,7 @@ class GoalAdmin(HistoryAdmin):
 
 
 @admin.register(SuitabilityException)
-class SuitabilityExceptionAdmin(admin.ModelAdmin):
+class SuitabilityExceptionAdmin(ReadOnlyAdmin):
     """Documented exceptions to investor suitability, for compliance to review: recorded by the RM's
     pages (portfolio page, rebalance proposals) through the services, never changed here."""
 
@@ -311,12 +311,3 @@ class SuitabilityExceptionAdmin(admin.ModelAdmin):
     readonly_fields = ("subject", "client", "instrument", "holding", "trade", "product_rating", "client_risk_level",
                        "client_assessment_valid", "reason", "client_acknowledged", "client_acknowledged_on",
                        "recorded_by", "recorded_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
