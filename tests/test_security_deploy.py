@@ -18,7 +18,9 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, env_changes: dict, timeout=120):
-    env = {name: value for name, value in os.environ.items() if name != "DEBUG"}  # production: DEBUG unset
+    # Production: DEBUG unset, and none of the test harness's own switches (the browser tests allow
+    # Django's ORM in Playwright's event loop, which check --deploy rightly refuses).
+    env = {name: value for name, value in os.environ.items() if name not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(env_changes)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env,
                           capture_output=True, text=True, timeout=timeout)
