@@ -16,7 +16,9 @@ def rate_limit_exceeded(*, scope: str, key: str, limit: int, window_seconds: int
         return False
 
 
-def client_address(request) -> str:
+def client_address(request) -> str | None:
     """The caller's address as the web server saw it (a proxy in front sets REMOTE_ADDR through
-    its own configuration, not through a header a client could forge)."""
-    return request.META.get("REMOTE_ADDR", "unknown")
+    its own configuration, not through a header a client could forge); None when there is none
+    (a sign-in made by code), which django-axes stores as an empty address and the rate limits
+    count as one caller."""
+    return request.META.get("REMOTE_ADDR") or None
