@@ -42,6 +42,9 @@ __all__ = [
 
 
 class ClientsImport(ImportKind):
+    """Client files: cleaned row by row, matched against the registry and the rows above, and
+    written as new clients, merges or skips as the user decides per duplicate."""
+
     key = ClientImport.KIND
     columns = CLIENT_COLUMNS
     required = (("legal_name",), IDENTIFIER_FIELDS)
@@ -53,15 +56,15 @@ class ClientsImport(ImportKind):
     def missing_columns_message(self, missing):
         return missing_columns_message(missing)
 
+    def prepare(self, rows, *, user):
+        return user  # the registry is searched once every row is clean (``describe``), as this user
+
     def check_row(self, row, context):
         row_clean(row)
 
     def describe(self, rows, context, report):
         matching.duplicates_find(rows, user=context)
         report.summary = matching.summary([row.entry for row in rows])
-
-    def prepare(self, rows, *, user):
-        return user  # the registry is searched once every row is clean (``describe``)
 
     def write(self, rows, context, report, *, user, upload, options):
         commit.rows_write(rows, report, user=user, upload=upload, decisions=options.get("decisions") or {})
