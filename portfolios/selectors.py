@@ -742,7 +742,7 @@ def dashboard_alerts_panel(*, request) -> dict:
 # Investor suitability: products rated above what the client's risk level allows
 # ---------------------------------------------------------------------------
 
-OVERVIEW_ROWS = 50
+OVERVIEW_ROWS = 20  # rows per list on the risk overview
 
 
 def rating_highest_for(client: Client) -> str:

@@ -23,7 +23,7 @@ from .models import Assessment, Option, Question, Questionnaire, QuestionnaireVe
 LINK_PURPOSE = "risk-questionnaire"
 # The overview lists assessments expiring within this many days next to the expired ones.
 EXPIRING_WITHIN_DAYS = 30
-OVERVIEW_ROWS = 50
+OVERVIEW_ROWS = 20
 HISTORY_ROWS = 20
 
 

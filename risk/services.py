@@ -155,7 +155,8 @@ def assessment_complete(
     Contradictory answers (the version's consistency rules) are saved with it for the RM. An
     assessment older than the client's latest one is kept as history without changing the level.
     """
-    version = selectors.version_get(pk=version.pk)
+    if "questions" not in getattr(version, "_prefetched_objects_cache", {}):
+        version = selectors.version_get(pk=version.pk)  # a version passed with its content is used as it is
     if not version.is_published:
         raise ValidationError(_("Only a published questionnaire version can be completed."))
     options = _options_chosen(version, answers)

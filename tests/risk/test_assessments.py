@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm.scales import RiskBasis
-from risk import services
+from risk import selectors, services
 from risk.models import Assessment, QuestionnaireVersion
 
 from .conftest import answers_for, answers_scoring
@@ -57,10 +57,10 @@ def test_an_expired_assessment_keeps_its_level_marked_expired(standard, client_r
 
 
 def test_the_validity_comes_from_the_version(standard, client_record, owner):
-    QuestionnaireVersion.objects.filter(pk=standard.pk).update(validity_months=6)
+    QuestionnaireVersion.objects.filter(pk=standard.pk).update(validity_months=6)  # as if published so
     completed_at = datetime(2026, 8, 31, 9, 0, tzinfo=SHANGHAI)
 
-    assessment = complete(standard, client_record, owner, completed_at=completed_at)
+    assessment = complete(selectors.version_get(pk=standard.pk), client_record, owner, completed_at=completed_at)
 
     assert assessment.valid_until == date(2027, 2, 27)  # 28 February is six months on; valid through the day before
 
