@@ -75,7 +75,7 @@ def review_items_due(*, today: date, horizon_days: int) -> list[attention.Attent
     return [
         attention.AttentionItem(
             client_id=client_id, manager_id=manager_id, kind=KIND_REVIEW, due_on=due_on,
-            summary=gettext_noop("Periodic review due on %(due)s"), params={"due": due_on.isoformat()},
+            summary=gettext_noop("Periodic review"), params={},
             url=reverse("communications:review-complete", args=[client_id]),
         )
         for client_id, manager_id, due_on in rows

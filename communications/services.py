@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from crm import attention
 from crm.models import Client
@@ -381,7 +382,8 @@ def _email_one(notifications: list[Notification]) -> None:
             "overdue": n.reminder.due_on < today, "escalation": n.reason == Notification.Reason.ESCALATION,
             "url": base_url + (n.reminder.url or reverse("crm:client-detail", args=[n.reminder.client_id])),
         } for n in notifications]
-        subject = _("RM CRM: %(count)d reminder(s)") % {"count": len(lines)}
+        subject = ngettext("RM CRM: %(count)d reminder", "RM CRM: %(count)d reminders", len(lines)) % {
+            "count": len(lines)}
         body = render_to_string("communications/email/reminders.txt", {
             "recipient": recipient, "lines": lines,
             "notifications_url": base_url + reverse("communications:notification-list"),

@@ -43,12 +43,14 @@ def home(request):
 
 def today(request):
     today_date = timezone.localdate()
+    unread_total = selectors.notification_unread_count(user=request.user)
     return render(request, "communications/today.html", {
+        "notification_unread_count": unread_total,  # the navbar's, counted once
         "today": today_date,
         "sections": selectors.today_sections(user=request.user, today=today_date),
         "unread": _labelled(list(selectors.notification_list(user=request.user).filter(
             read_at__isnull=True)[:selectors.TODAY_ITEMS_SHOWN]), selectors.kind_labels()),
-        "unread_total": selectors.notification_unread_count(user=request.user),
+        "unread_total": unread_total,
         "team": selectors.team_overdue_by_manager(user=request.user, today=today_date),
         "kinds": {"review": selectors.KIND_REVIEW, "follow_up": selectors.KIND_FOLLOW_UP},
     })

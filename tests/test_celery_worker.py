@@ -104,23 +104,17 @@ def _drop_cached_connections() -> None:
 
 
 @pytest.fixture
-def celery_worker(broker_env, tmp_path):
+def worker_extra_env():
+    """More environment for the worker process; a test module overrides it (e.g. an e-mail backend)."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker(broker_env, worker_extra_env, tmp_path):
     """A ``celery worker`` process on the test database; terminated, and killed if need be, at teardown."""
-    env = {**os.environ, **broker_env, "DATABASE_URL": _test_database_url()}
-    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or shutil.which("celery")
-    assert celery, "the celery command is not installed in this virtualenv"
+    env = {**os.environ, **broker_env, "DATABASE_URL": _test_database_url(), **worker_extra_env}
     log_path = tmp_path / "worker.log"
-    log = log_path.open("w+", encoding="utf-8")
-    worker = subprocess.Popen(
-        [celery, "-A", "config", "worker", "--pool=solo", "--concurrency=1", "-l", "info",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        preexec_fn=_die_with_parent,
-    )
+    worker, log = worker_start(env, log_path)
     try:
         _wait_until_ready(worker, log_path)
         yield worker
@@ -129,6 +123,27 @@ def celery_worker(broker_env, tmp_path):
         log.close()
         # Shown by pytest only when the test fails.
         print("---- celery worker log ----\n" + log_path.read_text(encoding="utf-8", errors="replace"))
+
+
+def worker_start(env: dict, log_path: Path, *, command: list[str] | None = None):
+    """Start ``celery worker`` (or ``command``) with ``env``, logging to ``log_path``, in its own session,
+    dying with pytest; returns the process and the open log file."""
+    if command is None:
+        celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or shutil.which("celery")
+        assert celery, "the celery command is not installed in this virtualenv"
+        command = [celery, "-A", "config", "worker", "--pool=solo", "--concurrency=1", "-l", "info",
+                   "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"]
+    log = log_path.open("a+", encoding="utf-8")
+    process = subprocess.Popen(
+        command,
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
+    return process, log
 
 
 def _die_with_parent() -> None:

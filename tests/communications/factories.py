@@ -47,5 +47,4 @@ class ReminderFactory(factory.django.DjangoModelFactory):
     kind = selectors.KIND_REVIEW
     due_on = factory.LazyFunction(timezone.localdate)
     manager = factory.LazyAttribute(lambda r: r.client.primary_manager)
-    summary = "Periodic review due on %(due)s"
-    params = factory.LazyAttribute(lambda r: {"due": r.due_on.isoformat()})
+    summary = "Periodic review"

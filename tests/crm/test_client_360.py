@@ -100,9 +100,9 @@ def test_it_renders_in_a_constant_number_of_queries(client, team_lead, owner, cl
     # 1 session, 2 user, 3 user's groups (roles), 4 the visible client with its RM, creator and merge
     # target, 5 its tags, 6 assignments with managers and assigners, 7 lifecycle transitions with who,
     # 8 household membership with household, 9 visible household members with clients and RMs,
-    # 10 combined AUM (one aggregate), 11 whether the user may edit the client; plus the apps'
-    # panels' own queries, which each app keeps constant.
-    with django_assert_num_queries(11 + app_panel_queries(client_record, team_lead)):
+    # 10 combined AUM (one aggregate), 11 whether the user may edit the client, 12 the navbar's unread
+    # notification count; plus the apps' panels' own queries, which each app keeps constant.
+    with django_assert_num_queries(12 + app_panel_queries(client_record, team_lead)):
         response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
     assert response.status_code == 200
     assert len(response.context["assignments"]) == history_rows + 1

@@ -160,7 +160,8 @@ def test_it_lists_clients_in_a_constant_number_of_queries(client, owner, django_
     client.force_login(owner)
     # 1 session, 2 user, 3 user's groups (roles), 4 the page of clients (+1 row to know if there is a
     # next page; primary RM joined), 5 their tags (one prefetch for the page), 6 the RM choices of the
-    # filter, 7 the tag choices of the filter, 8 the user's saved filters.
-    with django_assert_num_queries(8):
+    # filter, 7 the tag choices of the filter, 8 the user's saved filters, 9 the navbar's unread
+    # notification count.
+    with django_assert_num_queries(9):
         response = client.get(reverse("crm:client-list"), {"q": "client", "sort": "-aum"})
     assert len(response.context["page"].object_list) == count

@@ -62,9 +62,9 @@ def test_it_shows_each_reader_the_alert_in_their_language(client, owner, client_
     AlertFactory(client=client_record, kind=Alert.Kind.STOP_LOSS, details=details,
                  message=Alert.message_stored(details))
     client.force_login(owner)
-    english = client.get(reverse("home")).content.decode()
+    english = client.get(reverse("dashboard")).content.decode()
     assert "AAPL is at 150, at or below its stop-loss price of 160." in english
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
-    chinese = client.get(reverse("home")).content.decode()
+    chinese = client.get(reverse("dashboard")).content.decode()
     assert "AAPL is at 150" not in chinese
     assert "AAPL" in chinese and "160" in chinese

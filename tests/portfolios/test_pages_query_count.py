@@ -51,8 +51,9 @@ def test_the_portfolio_page_queries_do_not_grow_with_holdings(client, owner, cli
     # portfolio_summary: 6 holdings with accounts, institutions and instruments, 7 the USD rate,
     #   8 the model allocation, 9 its weights, 10 the open alerts,
     # 11 the concentration limits, 12 the AUM history, 13 goals, 14 their linked accounts (prefetch),
-    # 15 the latest rebalance proposals, 16 the drawdown limit, 17 the client's suitability exceptions.
-    with django_assert_num_queries(17):
+    # 15 the latest rebalance proposals, 16 the drawdown limit, 17 the client's suitability exceptions,
+    # 18 the navbar's unread notification count.
+    with django_assert_num_queries(18):
         response = client.get(url)
 
     assert response.status_code == 200
