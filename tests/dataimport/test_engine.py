@@ -4,7 +4,6 @@ all-or-nothing or partial, and uploads staged in the database between the steps.
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.translation import gettext_lazy
 
 from dataimport import engine
 from dataimport.columns import Column
@@ -20,7 +19,7 @@ class GroupsImport(ImportKind):
     """Team names, one per row; a name already taken is reported, a name too long refused."""
 
     key = "groups"
-    columns = (Column("name", gettext_lazy("name"), ("name", "名称")), Column("note", gettext_lazy("note"), ("note",)))
+    columns = (Column("name", "name", ("name", "名称")), Column("note", "note", ("note",)))
     required = (("name",),)
 
     def prepare(self, rows, *, user):
