@@ -378,7 +378,13 @@ class SuitabilityException(models.Model):
 
 
 class ConcentrationLimit(models.Model):
-    """An admin-set threshold for one kind of concentration risk."""
+    """An admin-set threshold for one kind of concentration risk, for all clients or a segment.
+
+    A rule may be scoped to a risk level (the client's mandate) and/or an AUM tier; blank means
+    any. For each kind the most specific rule matching the client wins (both scopes, then risk
+    level only, then AUM tier only, then the general rule), so a segment's rule can raise or
+    lower the threshold, or switch the check off (``is_active`` unticked) for that segment only.
+    """
 
     class Kind(models.TextChoices):
         SINGLE_HOLDING = "single_holding", _("Single holding, percent of AUM")
@@ -388,21 +394,42 @@ class ConcentrationLimit(models.Model):
         ISSUER = "issuer", _("Single issuer, percent of AUM")
         BANK_DEPOSIT = "bank_deposit", _("Deposits at one bank above the insurance cover (amount)")
 
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    risk_level = models.CharField(
+        _("for risk level"), max_length=2, choices=RiskLevel, blank=True,
+        help_text=_("Only clients of this risk level (mandate); blank for every level."))
+    aum_tier = models.CharField(
+        _("for AUM tier"), max_length=10, choices=Client.AumTier, blank=True,
+        help_text=_("Only clients of this AUM tier; blank for every tier."))
     threshold = models.DecimalField(
         _("threshold"), **MONEY, help_text=_("A percentage of AUM, or an amount in the base currency for deposits.")
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(
+        _("enabled"), default=True,
+        help_text=_("Untick to switch this check off for the clients the rule covers; their open alerts of "
+                    "this kind are resolved at the next revaluation."))
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("concentration limit")
         verbose_name_plural = _("concentration limits")
-        ordering = ["kind"]
-        constraints = [models.CheckConstraint(condition=Q(threshold__gte=0), name="concentration_threshold_not_negative")]
+        ordering = ["kind", "risk_level", "aum_tier"]
+        constraints = [
+            models.CheckConstraint(condition=Q(threshold__gte=0), name="concentration_threshold_not_negative"),
+            models.UniqueConstraint(fields=["kind", "risk_level", "aum_tier"], name="concentration_limit_one_per_scope",
+                                    violation_error_message=_("There is already a rule of this kind for this "
+                                                              "risk level and AUM tier.")),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.threshold}"
+        scope = " · ".join(filter(None, [self.get_risk_level_display() if self.risk_level else "",
+                                         self.get_aum_tier_display() if self.aum_tier else ""]))
+        return f"{self.get_kind_display()}: {self.threshold}" + (f" ({scope})" if scope else "")
+
+    @property
+    def specificity(self) -> tuple[bool, bool]:
+        """How specific the rule is; the highest matching a client wins."""
+        return (bool(self.risk_level) and bool(self.aum_tier), bool(self.risk_level))
 
 
 class DrawdownLimit(models.Model):
@@ -423,8 +450,21 @@ class DrawdownLimit(models.Model):
         return f"{self.client}: {self.max_drawdown_pct}%"
 
 
+class AlertSeverity(models.IntegerChoices):
+    """How urgent an alert is; higher is more urgent (the alerts page sorts by it)."""
+
+    HIGH = 3, _("High")
+    MEDIUM = 2, _("Medium")
+    LOW = 1, _("Low")
+
+
 class Alert(models.Model):
-    """A risk signal on a client's assets; one open alert per (client, kind, subject)."""
+    """A risk signal on a client's assets; one open alert per (client, kind, subject).
+
+    Its severity follows from its kind (``SEVERITY_BY_KIND``): a loss already taken (stop-loss,
+    drawdown) comes before a concentration that may cause one. Selectors annotate it in SQL
+    (``selectors.alert_severity_expression``) so lists filter and sort by it.
+    """
 
     class Kind(models.TextChoices):
         SINGLE_HOLDING = "single_holding", _("Single holding concentration")
@@ -435,6 +475,17 @@ class Alert(models.Model):
         BANK_DEPOSIT = "bank_deposit", _("Deposits above insurance cover")
         STOP_LOSS = "stop_loss", _("Stop-loss breached")
         DRAWDOWN = "drawdown", _("Maximum drawdown breached")
+
+    SEVERITY_BY_KIND = {
+        Kind.STOP_LOSS: AlertSeverity.HIGH,
+        Kind.DRAWDOWN: AlertSeverity.HIGH,
+        Kind.BANK_DEPOSIT: AlertSeverity.MEDIUM,
+        Kind.SINGLE_HOLDING: AlertSeverity.MEDIUM,
+        Kind.ISSUER: AlertSeverity.MEDIUM,
+        Kind.ASSET_CLASS_BAND: AlertSeverity.LOW,
+        Kind.REGION: AlertSeverity.LOW,
+        Kind.INDUSTRY: AlertSeverity.LOW,
+    }
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("client"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
@@ -474,13 +525,44 @@ class Alert(models.Model):
     def message_stored(details: dict) -> str:
         return details["message_template"] % details["message_params"]
 
+    # Parameters that are labels (an asset class, a region, an industry, an issuer, a bank) rather
+    # than numbers or codes: the reader's language shows them translated where the catalogue can.
+    TRANSLATED_PARAMS = ("label", "subject", "bank")
+
     @property
     def text(self) -> str:
-        """The message in the active language."""
+        """The message in the active language, its labels included."""
         template = self.details.get("message_template") if isinstance(self.details, dict) else None
         if not template:
             return self.message
-        return gettext(template) % self.details["message_params"]
+        params = dict(self.details["message_params"])
+        for key in self.TRANSLATED_PARAMS:
+            if isinstance(params.get(key), str) and params[key]:
+                params[key] = label_translate(params[key])
+        return gettext(template) % params
+
+    @property
+    def severity_value(self) -> int:
+        return getattr(self, "severity", None) or self.SEVERITY_BY_KIND.get(self.kind, AlertSeverity.LOW)
+
+    @property
+    def severity_label(self) -> str:
+        return AlertSeverity(self.severity_value).label
+
+    @property
+    def severity_css(self) -> str:
+        return SEVERITY_CSS[self.severity_value]
+
+
+SEVERITY_CSS = {AlertSeverity.HIGH: "danger", AlertSeverity.MEDIUM: "warning", AlertSeverity.LOW: "info"}
+
+
+def label_translate(value: str) -> str:
+    """A stored English label (an asset class, a region, …) in the active language; an asset
+    class stored by its code shows its label; what the catalogue does not know stays as it is."""
+    if value in AssetClass.values:
+        return str(AssetClass(value).label)
+    return gettext(value)
 
 
 class Goal(models.Model):
