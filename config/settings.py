@@ -135,6 +135,9 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our locale formats (zh_Hans: amounts grouped by thousands); numbers are grouped only where a
+# template asks (floatformat "g", intcomma, |money), never ids in URLs: USE_THOUSAND_SEPARATOR stays off.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -384,6 +384,25 @@ class SavedFilter(models.Model):
         return self.name
 
 
+class ClientListPreference(models.Model):
+    """The columns a user chose to see in the client list (the column chooser remembers them here)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_list_preference",
+        verbose_name=_("user"),
+    )
+    columns = models.JSONField(_("columns"), default=list, blank=True,
+                               help_text=_("Keys of the optional columns shown, in crm.selectors.CLIENT_COLUMNS."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("client list preference")
+        verbose_name_plural = _("client list preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
 class ClientImportManager(models.Manager):
     def get_queryset(self):
         return super().get_queryset().filter(kind=ClientImport.KIND)
