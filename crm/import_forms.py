@@ -3,6 +3,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,7 +30,8 @@ class ImportMappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [("", _("— ignore this column —"))] + [(c.key, c.label) for c in imports.CLIENT_COLUMNS]
         for index, header in enumerate(headers):
-            examples = ", ".join(str(v) for v in samples[index] if v not in (None, ""))[:80]
+            # Escaped here: crispy renders help text as HTML, and these are cells of an uploaded file.
+            examples = escape(", ".join(str(v) for v in samples[index] if v not in (None, ""))[:80])
             self.fields[f"column_{index}"] = forms.ChoiceField(
                 label=header, choices=choices, required=False, initial=mapping.get(str(index), ""),
                 help_text=_("For example: %(values)s") % {"values": examples} if examples else "",
