@@ -8,10 +8,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from dataimport.models import ImportUpload
 
+from .history import audited_history
 from .scales import RiskBasis, RiskLevel
 
 
@@ -37,7 +37,7 @@ class Team(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("relationship managers")
     )
-    history = HistoricalRecords(m2m_fields=[members])
+    history = audited_history(m2m_fields=[members])
 
     class Meta:
         verbose_name = _("team")
@@ -192,7 +192,7 @@ class Client(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("created by"),
     )
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = audited_history(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("client")
@@ -250,7 +250,7 @@ class Assignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("assigned by"),
     )
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("RM assignment")
@@ -309,7 +309,7 @@ class Household(models.Model):
     name = models.CharField(_("name"), max_length=200)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("household")
@@ -335,7 +335,7 @@ class HouseholdMember(models.Model):
         Client, on_delete=models.CASCADE, related_name="household_membership", verbose_name=_("client")
     )
     relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship, default=Relationship.OTHER)
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("household member")
@@ -352,7 +352,7 @@ class AumTierThreshold(models.Model):
     tier = models.CharField(_("tier"), max_length=10, choices=Client.AumTier, unique=True)
     minimum_aum = models.DecimalField(_("minimum AUM"), max_digits=20, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("AUM tier threshold")
@@ -483,3 +483,36 @@ class PublicLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} · {self.client_id} · {self.issued_at:%Y-%m-%d}"
+
+
+class SensitiveView(models.Model):
+    """One look at sensitive client data (the client page, a portfolio page, an export), for
+    compliance review: who, when, what, from which request. Written only by
+    ``crm.audit.sensitive_view_record``; read-only everywhere, never deleted."""
+
+    class What(models.TextChoices):
+        CLIENT_PAGE = "client_page", _("Client page")
+        PORTFOLIO_PAGE = "portfolio_page", _("Portfolio page")
+        CLIENT_EXPORT = "client_export", _("Client export")
+        AUDIT_EXPORT = "audit_export", _("Audit trail export")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("staff member"))
+    viewed_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    what = models.CharField(_("what"), max_length=20, choices=What)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("client"))
+    detail = models.CharField(_("details"), max_length=500, blank=True,
+                              help_text=_("For an export: its filter and format."))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    request_id = models.CharField(_("request"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("view of sensitive data")
+        verbose_name_plural = _("views of sensitive data")
+        ordering = ["-viewed_at", "-id"]
+        indexes = [models.Index(fields=["client", "viewed_at"], name="sensitive_view_client_idx"),
+                   models.Index(fields=["user", "viewed_at"], name="sensitive_view_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_what_display()} · {self.viewed_at:%Y-%m-%d %H:%M}"

@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from crm.history import audited_history
 from crm.models import Client
 from crm.scales import ProductRiskRating, RiskLevel
 
@@ -76,7 +76,7 @@ class Account(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("account")
@@ -107,7 +107,7 @@ class Instrument(models.Model):
         _("liquidity tier"), max_length=10, choices=LiquidityTier, default=LiquidityTier.SAME_DAY
     )
     risk_rating = models.CharField(_("product risk rating"), max_length=2, choices=ProductRiskRating, blank=True)
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("instrument")
@@ -158,7 +158,7 @@ class Holding(models.Model):
         help_text=_("Loss against cost, in percent, that triggers the stop-loss."),
     )
     stop_loss_breached = models.BooleanField(_("stop-loss breached"), default=False, editable=False)
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("holding")
@@ -223,7 +223,7 @@ class ModelAllocation(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     notes = models.CharField(_("notes"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("model allocation")
@@ -247,7 +247,7 @@ class ModelAllocationWeight(models.Model):
         _("tolerance band ± %"), **PERCENT, validators=_percent_range,
         help_text=_("Percentage points either side of the target."),
     )
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("model allocation weight")
@@ -286,7 +286,7 @@ class RebalanceProposal(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("rebalance proposal")
@@ -359,6 +359,8 @@ class SuitabilityException(models.Model):
                                     verbose_name=_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
+    history = audited_history()
+
     class Meta:
         verbose_name = _("suitability exception")
         verbose_name_plural = _("suitability exceptions")
@@ -408,7 +410,7 @@ class ConcentrationLimit(models.Model):
         _("enabled"), default=True,
         help_text=_("Untick to switch this check off for the clients the rule covers; their open alerts of "
                     "this kind are resolved at the next revaluation."))
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("concentration limit")
@@ -440,7 +442,7 @@ class DrawdownLimit(models.Model):
     )
     max_drawdown_pct = models.DecimalField(_("maximum drawdown %"), **PERCENT, validators=_percent_range)
     is_breached = models.BooleanField(_("breached"), default=False, editable=False)
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("drawdown limit")
@@ -499,6 +501,8 @@ class Alert(models.Model):
         verbose_name=_("acknowledged by"),
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    history = audited_history()
 
     class Meta:
         verbose_name = _("alert")
@@ -589,7 +593,7 @@ class Goal(models.Model):
         validators=[MinValueValidator(Decimal("-100")), MaxValueValidator(Decimal("100"))],
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("goal")

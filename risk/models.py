@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from crm.history import audited_history
 from crm.models import Client, PublicLink
 from crm.scales import RiskLevel
 
@@ -269,6 +270,8 @@ class Assessment(models.Model):
     flagged_rules = models.ManyToManyField(ConsistencyRule, blank=True, related_name="+",
                                            verbose_name=_("contradictory answers"))
 
+    history = audited_history()
+
     class Meta:
         verbose_name = _("risk assessment")
         verbose_name_plural = _("risk assessments")
@@ -316,6 +319,8 @@ class RecordedLevel(models.Model):
     recorded_on = models.DateField(_("recorded on"))
     note = models.CharField(_("note"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    history = audited_history()
 
     class Meta:
         verbose_name = _("level recorded without an assessment")

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.history import audited_history
 from crm.models import Client
 
 __all__ = ["ContactLog"]
@@ -37,6 +38,8 @@ class ContactLog(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    history = audited_history()
 
     class Meta:
         verbose_name = _("contact")

@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from crm.history import audited_history
 from crm.models import Client, PublicLink
 
 __all__ = ["Complaint", "ComplaintEvent", "Feedback", "FeedbackSettings"]
@@ -27,7 +27,7 @@ class FeedbackSettings(models.Model):
     link_valid_days = models.PositiveSmallIntegerField(
         _("feedback link valid for (days)"), default=14,
         help_text=_("How long a feedback link sent to a client can be used."))
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("feedback settings")
@@ -63,6 +63,8 @@ class Feedback(models.Model):
     is_complaint = models.BooleanField(_("complaint"), default=False)
     language = models.CharField(_("language"), max_length=10, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+
+    history = audited_history()
 
     class Meta:
         verbose_name = _("feedback")
@@ -109,7 +111,7 @@ class Complaint(models.Model):
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("recorded by"), help_text=_("Empty when the client raised it through the feedback form."))
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("complaint")

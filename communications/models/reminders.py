@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from crm.history import audited_history
 from crm.models import Client
 
 __all__ = ["Notification", "Reminder", "ReminderPolicy"]
@@ -30,7 +30,7 @@ class ReminderPolicy(models.Model):
     escalation_days = models.PositiveSmallIntegerField(
         _("escalate after this many days overdue"), default=7,
         help_text=_("An item still open this many days after its due date is escalated to the team lead."))
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("reminder settings")

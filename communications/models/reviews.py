@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from crm.history import audited_history
 from crm.models import Client
 
 __all__ = ["Review", "ReviewCadence", "ReviewSchedule"]
@@ -18,7 +18,7 @@ class ReviewCadence(models.Model):
 
     tier = models.CharField(_("segment"), max_length=10, choices=Client.AumTier, unique=True)
     interval_months = models.PositiveSmallIntegerField(_("review every (months)"))
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name = _("review cadence")
@@ -70,6 +70,8 @@ class Review(models.Model):
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("completed by"))
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    history = audited_history()
 
     class Meta:
         verbose_name = _("review")
