@@ -23,6 +23,9 @@ class ImportUpload(models.Model):
     table = models.JSONField(_("rows as read"), default=dict, blank=True)
     column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     report = models.JSONField(_("report"), default=dict, blank=True)
+    # What the user chose between the dry run and the commit, as the kind words it (for client
+    # files: what to do with each kind of duplicate and with single rows); emptied by a new check.
+    decisions = models.JSONField(_("decisions"), default=dict, blank=True)
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     created_count = models.PositiveIntegerField(_("created"), default=0)
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
