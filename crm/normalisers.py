@@ -83,16 +83,19 @@ def phone_normalise(value, *, region: str = DEFAULT_PHONE_REGION) -> str:
 
 
 def email_normalise(value) -> str:
-    """An e-mail address, trimmed, with the domain in lower case (the local part is kept:
-    some mail servers treat it case-sensitively)."""
+    """An e-mail address, trimmed and lower-cased as a whole.
+
+    RFC 5321 lets a server treat the local part case-sensitively, but no mail service a
+    client uses does, and a registry holding ``CLIENT25@example.com`` next to
+    ``client25@example.com`` cannot tell that they are one person: the stored form is lower
+    case, so equal addresses compare equal wherever they came from.
+    """
     text = _text(value).replace(" ", "")
     if not text:
         return ""
     if text.lower().startswith("mailto:"):
         text = text[7:]
-    local, at, domain = text.rpartition("@")
-    if at:
-        text = f"{local}@{domain.lower()}"
+    text = text.lower()
     try:
         validate_email(text)
     except ValidationError:

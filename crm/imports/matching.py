@@ -11,6 +11,7 @@ an error. Likely matches are looked up among the clients the importer may edit
 import re
 
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -77,16 +78,19 @@ class Registry:
             candidates.update((c.pk, c) for c in editable.filter(pk__in=chunk))
         for chunk in _chunks(sorted(c.pk for c in self.by_document.values())):
             candidates.update((c.pk, c) for c in editable.filter(pk__in=chunk))
-        for field, keys in (("phone", phones), ("email", emails)):
-            for chunk in _chunks(keys):
-                candidates.update((c.pk, c) for c in editable.filter(**{f"{field}__in": chunk}))
+        for chunk in _chunks(phones):
+            candidates.update((c.pk, c) for c in editable.filter(phone__in=chunk))
+        # E-mail compared case-insensitively: rows are stored lower-cased (crm.normalisers), but a
+        # record written around the normaliser must not hide a duplicate.
+        with_email = editable.annotate(email_lower=Lower("email"))
+        for chunk in _chunks(emails):
+            candidates.update((c.pk, c) for c in with_email.filter(email_lower__in=chunk))
         self.editable = candidates
         self.by_name_contact: dict[tuple[str, str, str], Client] = {}
         for client in sorted(candidates.values(), key=lambda c: c.pk):
-            for field in ("phone", "email"):
-                if getattr(client, field):
-                    key = (field, name_key(client.legal_name), getattr(client, field))
-                    self.by_name_contact.setdefault(key, client)
+            for field, value in (("phone", client.phone), ("email", client.email.lower())):
+                if value:
+                    self.by_name_contact.setdefault((field, name_key(client.legal_name), value), client)
 
     def exact(self, values: dict) -> tuple[Client | None, bool]:
         """(the client holding this ID document, whether the user may merge into it)."""
@@ -164,7 +168,7 @@ def client_duplicates_suggest(*, user, client: Client, limit: int = 10) -> list[
     if client.phone:
         condition |= Q(phone=client.phone)
     if client.email:
-        condition |= Q(email=client.email)
+        condition |= Q(email__iexact=client.email)
     candidates = client_list_editable(user=user).exclude(pk=client.pk).exclude(
         status=Client.Status.MERGED).filter(condition)[:limit]
     name = name_key(client.legal_name)
