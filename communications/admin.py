@@ -4,20 +4,9 @@ services only)."""
 
 from django.contrib import admin
 
-from crm.admin import HistoryAdmin
+from crm.admin import HistoryAdmin, ReadOnlyAdmin
 
 from .models import ContactLog, Notification, Reminder, ReminderPolicy, Review, ReviewCadence, ReviewSchedule
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReviewCadence)
@@ -40,7 +29,7 @@ class ReminderPolicyAdmin(HistoryAdmin):
 
 
 @admin.register(ContactLog)
-class ContactLogAdmin(ReadOnlyAdmin):
+class ContactLogAdmin(ReadOnlyAdmin, HistoryAdmin):
     list_display = ("client", "channel", "occurred_at", "recorded_by", "next_step_due_on", "next_step_done_at")
     list_filter = ("channel",)
     list_select_related = ("client", "recorded_by")
@@ -49,7 +38,7 @@ class ContactLogAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(ReadOnlyAdmin):
+class ReviewAdmin(ReadOnlyAdmin, HistoryAdmin):
     list_display = ("client", "completed_on", "was_due_on", "next_due_on", "completed_by")
     list_select_related = ("client", "completed_by")
     search_fields = ("client__legal_name",)

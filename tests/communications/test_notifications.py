@@ -117,3 +117,16 @@ class FailingBackend:
 
     def send_messages(self, messages):
         raise OSError("connection refused")
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_notification_centre_costs_the_same_queries_however_many(client, owner, count,
+                                                                     django_assert_num_queries):
+    for _index in range(count):
+        Notification.objects.create(reminder=ReminderFactory(client=ClientFactory(manager=owner)), recipient=owner)
+    client.force_login(owner)
+    # session (1), user (1), roles (1), the count for the paginator (1), the page of notifications
+    # with their reminders and clients (1), the navbar's unread count (1)
+    with django_assert_num_queries(6):
+        response = client.get(reverse("communications:notification-list"))
+    assert response.context["page"].paginator.count == count

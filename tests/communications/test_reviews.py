@@ -117,3 +117,27 @@ def test_the_client_page_shows_the_next_review_date(client, owner, client_record
     client.force_login(owner)
     page = client.get(reverse("crm:client-detail", args=[client_record.pk])).content.decode()
     assert "2027-03-01" in page
+
+
+def test_administrators_edit_the_cadences_and_reminder_settings_in_admin_and_compliance_only_reads(
+        client, administrator, compliance):
+    from communications.models import ReminderPolicy
+
+    cadence = ReviewCadence.objects.get(tier="hnw")
+    client.force_login(administrator)
+    response = client.post(reverse("admin:communications_reviewcadence_change", args=[cadence.pk]),
+                           {"tier": "hnw", "interval_months": "2"})
+    assert response.status_code == 302
+    cadence.refresh_from_db()
+    assert cadence.interval_months == 2
+    response = client.post(reverse("admin:communications_reminderpolicy_change", args=[1]),
+                           {"due_soon_days": "14", "escalation_days": "3"})
+    assert response.status_code == 302
+    assert (ReminderPolicy.current().due_soon_days, ReminderPolicy.current().escalation_days) == (14, 3)
+
+    client.force_login(compliance)
+    assert client.get(reverse("admin:communications_reviewcadence_change", args=[cadence.pk])).status_code == 200
+    client.post(reverse("admin:communications_reviewcadence_change", args=[cadence.pk]),
+                {"tier": "hnw", "interval_months": "6"})
+    cadence.refresh_from_db()
+    assert cadence.interval_months == 2

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communications import selectors, services
-from communications.models import Reminder
 from tests.factories import ClientFactory
 from tests.portfolios.factories import AlertFactory
 
@@ -177,3 +176,17 @@ def test_the_today_page_costs_the_same_queries_whatever_the_book(client, owner, 
     with django_assert_num_queries(8):
         response = client.get(reverse("communications:today"))
     assert response.context["team"] and response.context["sections"] and response.context["unread"]
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_reminder_list_costs_the_same_queries_however_many(client, owner, count, django_assert_num_queries):
+    today = timezone.localdate()
+    for index in range(count):
+        ReminderFactory(client=ClientFactory(manager=owner), kind=(REVIEW, FOLLOW_UP)[index % 2],
+                        due_on=today - timedelta(days=index))
+    client.force_login(owner)
+    # session (1), user (1), roles (1), the count for the paginator (1), the page of reminders with
+    # their clients (1), the navbar's unread count (1)
+    with django_assert_num_queries(6):
+        response = client.get(reverse("communications:reminder-list"))
+    assert response.context["page"].paginator.count == count
