@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/lifecycle/", views.client_lifecycle, name="client-lifecycle"),
     path("<int:pk>/reassign/", views.client_reassign, name="client-reassign"),
     path("<int:pk>/household/new/", views.household_create, name="household-create"),
+    path("columns/", views.client_list_columns, name="client-list-columns"),
     path("filters/save/", views.saved_filter_save, name="saved-filter-save"),
     path("filters/<int:pk>/delete/", views.saved_filter_delete, name="saved-filter-delete"),
     path("households/<int:pk>/", views.household_detail, name="household-detail"),
@@ -31,4 +32,5 @@ urlpatterns = [
     path("workload/", views.workload, name="workload"),
     path("handover/", views.handover, name="handover"),
     path("handover/confirm/", views.handover_confirm, name="handover-confirm"),
+    path("pick/", views.client_pick, name="client-pick"),
 ]

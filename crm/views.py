@@ -3,15 +3,15 @@ changes through crm.services."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext, pgettext
+from django.views.decorators.http import require_POST, require_safe
 
-from . import access, panels, selectors, services, spreadsheets
+from . import access, panels, pickers, selectors, services, spreadsheets
 from .forms import (
     ClientFilterForm,
     ClientForm,
@@ -29,13 +29,17 @@ PAGE_SIZE = 50
 
 
 class _Page:
-    """One page of a long list without COUNT(*): fetch one row more than shown to know if there is a next."""
+    """One page of a long list without COUNT(*): fetch one row more than shown to know if there is a next.
+    With ``total`` known (the list's summary counted it), a page past the end shows the last one."""
 
-    def __init__(self, queryset, number, per_page: int = PAGE_SIZE):
+    def __init__(self, queryset, number, per_page: int = PAGE_SIZE, total: int | None = None):
         try:
             self.number = max(int(number or 1), 1)
         except ValueError:
             self.number = 1
+        if total is not None:
+            self.number = min(self.number, max((total + per_page - 1) // per_page, 1))
+        self.total = total
         start = (self.number - 1) * per_page
         rows = list(queryset[start:start + per_page + 1])
         self.object_list = rows[:per_page]
@@ -79,20 +83,43 @@ def home(request):
     })
 
 
+RECENT_SESSION_KEY = "crm_recent_clients"
+
+
 def client_list(request):
     form = ClientFilterForm(request.GET or None, user=request.user)
     params = form.selector_params() if request.GET else {}
     clients = selectors.client_list_search(user=request.user, params=params)
     query = _query_without(request, "page")
+    summary = selectors.client_list_summary(clients)
     return render(request, "crm/client_list.html", {
         "form": form,
-        "page": _Page(clients, request.GET.get("page")),
+        "summary": summary,
+        "columns": selectors.client_list_columns(user=request.user),
+        "column_choices": _column_choices(),
+        "recent_clients": selectors.client_list_recent(user=request.user,
+                                                       client_ids=request.session.get(RECENT_SESSION_KEY)),
+        "page": _Page(clients, request.GET.get("page"), total=summary["client_count"]),
         "query": query,
         "sort_links": _sort_links(request, params.get("sort") or "name"),
         "saved_filters": selectors.saved_filter_list(user=request.user),
         "save_form": SavedFilterForm(initial={"query_string": query}),
         "may_create": access.may_change_clients(request.user),
     })
+
+
+def _column_choices() -> list[tuple[str, str]]:
+    labels = {"phone": _("Phone"), "rm": _("Primary RM"), "tier": _("AUM tier"), "risk": _("Risk level"),
+              "lifecycle": _("Lifecycle stage"), "tags": _("Tags"), "created": pgettext("date", "Created")}
+    return [(key, labels[key]) for key in selectors.CLIENT_COLUMNS]
+
+
+@require_POST
+def client_list_columns(request):
+    """The column chooser: remember the user's columns, back to the list with its filters."""
+    services.client_list_columns_save(user=request.user, columns=request.POST.getlist("columns"))
+    query = request.POST.get("query", "")
+    return redirect(f"{reverse('crm:client-list')}?{query}" if query else reverse("crm:client-list"))
 
 
 def client_export(request):
@@ -188,7 +215,10 @@ def client_detail(request, pk: int):
         "lifecycle_form": LifecycleTransitionForm(client=client) if may_edit else None,
         "main_panels": panels.render(panels.CLIENT_MAIN, request=request, client=client),
         "side_panels": panels.render(panels.CLIENT_SIDE, request=request, client=client),
+        "facts": panels.facts_collect(request=request, client=client),
     })
+    request.session[RECENT_SESSION_KEY] = services.client_recent_push(
+        recent_ids=request.session.get(RECENT_SESSION_KEY), client_id=client.pk)
     return render(request, "crm/client_detail.html", context)
 
 
@@ -363,3 +393,12 @@ def handover_confirm(request):
                 "count": len(moved)})
             return redirect("crm:workload")
     return render(request, "crm/handover.html", {"form": form})
+
+
+@require_safe
+def client_pick(request):
+    """Picker suggestions as JSON: clients matching ``q`` that the user may see, or edit with
+    ``scope=editable`` (crm.pickers)."""
+    clients = pickers.client_pick_list(user=request.user, term=request.GET.get("q", "")[:200],
+                                       editable=request.GET.get("scope") == "editable")
+    return JsonResponse({"results": [{"id": c.pk, "text": pickers.client_pick_label(c)} for c in clients]})

@@ -241,9 +241,22 @@ class RebalanceTradeAdmin(admin.ModelAdmin):
 
 @admin.register(ConcentrationLimit)
 class ConcentrationLimitAdmin(HistoryAdmin):
-    list_display = ("kind", "threshold", "is_active")
-    list_filter = ("is_active",)
+    """Rules for everyone (blank risk level and tier) and for segments: the most specific rule
+    matching a client wins, so adding a switched-off rule for, say, mass clients silences that check
+    for them only. Saved through the service, which queues the covered clients' revaluation."""
+
+    list_display = ("kind", "risk_level", "aum_tier", "threshold", "is_active")
+    list_display_links = ("kind",)
+    list_editable = ("threshold", "is_active")
+    list_filter = ("kind", "risk_level", "aum_tier", "is_active")
     search_fields = ("kind",)
+    fields = ("kind", "risk_level", "aum_tier", "threshold", "is_active")
+
+    def save_model(self, request, obj, form, change):
+        previous = None
+        if change and obj.pk:
+            previous = ConcentrationLimit.objects.filter(pk=obj.pk).values_list("risk_level", "aum_tier").first()
+        services.concentration_limit_save(limit=obj, previous_scope=previous)
 
 
 @admin.register(DrawdownLimit)

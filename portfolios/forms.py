@@ -9,10 +9,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm import access
+from crm.access import client_list_visible
+from crm.models import Client
+from crm.pickers import ClientPicker
 from dataimport.forms import ImportUploadForm
 
 from . import selectors
-from .models import Account, DrawdownLimit, Goal, Holding, Instrument, RebalanceProposal, RebalanceTrade
+from .models import Account, Alert, AlertSeverity, DrawdownLimit, Goal, Holding, Instrument, RebalanceProposal, RebalanceTrade
 from .services import ExceptionTerms
 
 
@@ -231,3 +235,40 @@ class RebalanceLines:
     def exceptions(self) -> dict:
         """Every shown line's terms; the service reads those of the lines whose product needs one."""
         return {line.trade.asset_class: exception.terms() for line, exception in self.lines if exception.is_bound}
+
+
+class AlertFilterForm(forms.Form):
+    """The alerts page's filters, read from the query string; an invalid value counts as unset."""
+
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    severity = forms.TypedChoiceField(label=_("Severity"), required=False, coerce=int, empty_value=None)
+    client = forms.ModelChoiceField(label=_("Client"), required=False, queryset=Client.objects.none(),
+                                    widget=ClientPicker(scope=ClientPicker.VISIBLE))
+    rm = forms.ModelChoiceField(label=_("Primary RM"), required=False, queryset=None)
+    unacknowledged = forms.BooleanField(label=_("Only not yet acknowledged"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        any_label = [("", _("Any"))]
+        self.fields["kind"].choices = any_label + list(Alert.Kind.choices)
+        self.fields["severity"].choices = any_label + sorted(AlertSeverity.choices, reverse=True)
+        self.fields["client"].queryset = client_list_visible(user=user)
+        self.fields["rm"].queryset = access.manager_list_filterable(user=user).order_by(
+            "first_name", "last_name", "username")
+        self.fields["rm"].empty_label = _("Any")
+        self.fields["rm"].label_from_instance = str
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.disable_csrf = True
+        self.helper.form_class = "mb-3"
+        self.helper.layout = Layout(Row(
+            Column("kind", css_class="col-md-3"), Column("severity", css_class="col-md-2"),
+            Column("client", css_class="col-md-3"), Column("rm", css_class="col-md-2"),
+            Column("unacknowledged", css_class="col-md-2 align-self-center"),
+        ))
+        self.helper.add_input(Submit("filter", _("Filter"), css_class="btn-secondary"))
+
+    def selector_params(self) -> dict:
+        """The cleaned values for ``selectors.alert_list_filter``; an invalid field counts as unset."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}

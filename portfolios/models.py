@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -527,11 +528,8 @@ class Alert(models.Model):
 
     @staticmethod
     def message_stored(details: dict) -> str:
-        return details["message_template"] % details["message_params"]
-
-    # Parameters that are labels (an asset class, a region, an industry, an issuer, a bank) rather
-    # than numbers or codes: the reader's language shows them translated where the catalogue can.
-    TRANSLATED_PARAMS = ("label", "subject", "bank")
+        with translation.override(settings.LANGUAGE_CODE):
+            return message_render(details["message_template"], details["message_params"])
 
     @property
     def text(self) -> str:
@@ -539,11 +537,7 @@ class Alert(models.Model):
         template = self.details.get("message_template") if isinstance(self.details, dict) else None
         if not template:
             return self.message
-        params = dict(self.details["message_params"])
-        for key in self.TRANSLATED_PARAMS:
-            if isinstance(params.get(key), str) and params[key]:
-                params[key] = label_translate(params[key])
-        return gettext(template) % params
+        return message_render(template, self.details["message_params"])
 
     @property
     def severity_value(self) -> int:
@@ -559,6 +553,20 @@ class Alert(models.Model):
 
 
 SEVERITY_CSS = {AlertSeverity.HIGH: "danger", AlertSeverity.MEDIUM: "warning", AlertSeverity.LOW: "info"}
+
+
+# Message parameters that are labels (an asset class, a region, an industry, an issuer, a bank)
+# rather than numbers or codes: the reader's language shows them translated where the catalogue can.
+TRANSLATED_PARAMS = ("label", "subject", "bank")
+
+
+def message_render(template: str, params: dict) -> str:
+    """An alert or breach message (untranslated template and its parameters) in the active language."""
+    params = dict(params)
+    for key in TRANSLATED_PARAMS:
+        if isinstance(params.get(key), str) and params[key]:
+            params[key] = label_translate(params[key])
+    return gettext(template) % params
 
 
 def label_translate(value: str) -> str:

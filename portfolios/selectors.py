@@ -6,13 +6,14 @@ when a holding is converted to the base currency, and percentages to two decimal
 when they are shown.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +26,9 @@ from crm.access import client_list_visible
 from crm.scales import RiskBasis, RiskLevel, rating_highest_suitable, rating_suitable
 
 from .models import (
+    SEVERITY_CSS,
     Alert,
+    AlertSeverity,
     AssetClass,
     ConcentrationLimit,
     DrawdownLimit,
@@ -37,6 +40,7 @@ from .models import (
     RebalanceTrade,
     SuitabilityException,
     ValuationSnapshot,
+    message_render,
 )
 
 CENT = Decimal("0.01")
@@ -223,7 +227,9 @@ def model_allocation_current(*, risk_level: str, on_date: date) -> ModelAllocati
 
 
 def alert_list_open_for_client(*, client: Client) -> QuerySet[Alert]:
-    return Alert.objects.filter(client=client, resolved_at__isnull=True).order_by("-raised_at")
+    """The client's unresolved alerts with their ``severity``, most severe first, then newest."""
+    return Alert.objects.filter(client=client, resolved_at__isnull=True).annotate(
+        severity=alert_severity_expression()).order_by("-severity", "-raised_at")
 
 
 def portfolio_summary(*, client: Client, on_date: date | None = None) -> PortfolioSummary:
@@ -424,12 +430,23 @@ class Breach:
 
     @property
     def message(self) -> str:
-        return _(self.template) % self.params
+        return message_render(self.template, self.params)
 
 
-def concentration_limits() -> dict[str, Decimal]:
-    """The active admin-set thresholds by kind; a kind with no active row is not checked."""
-    return dict(ConcentrationLimit.objects.filter(is_active=True).values_list("kind", "threshold"))
+def concentration_limits(*, client: Client) -> dict[str, Decimal]:
+    """The thresholds that apply to the client, by kind, in one query.
+
+    Per kind, the most specific rule matching the client's risk level and AUM tier wins
+    (``ConcentrationLimit.specificity``); when that rule is switched off, or no rule matches,
+    the kind is not checked for the client.
+    """
+    rules = ConcentrationLimit.objects.filter(risk_level__in=["", client.risk_level],
+                                              aum_tier__in=["", client.aum_tier])
+    winners: dict[str, ConcentrationLimit] = {}
+    for rule in rules:
+        if rule.kind not in winners or rule.specificity > winners[rule.kind].specificity:
+            winners[rule.kind] = rule
+    return {kind: rule.threshold for kind, rule in winners.items() if rule.is_active}
 
 
 def concentration_breaches(
@@ -445,7 +462,7 @@ def concentration_breaches(
       cover amount, compared in the base currency.
     """
     summary = summary or portfolio_summary(client=client)
-    limits = concentration_limits() if limits is None else limits
+    limits = concentration_limits(client=client) if limits is None else limits
     kinds = ConcentrationLimit.Kind
     aum = summary.aum_base
     breaches: list[Breach] = []
@@ -477,7 +494,7 @@ def concentration_breaches(
                 breaches.append(Breach(
                     kind=kinds.ASSET_CLASS_BAND, subject=row.asset_class, actual=row.actual, limit=row.target,
                     template=gettext_noop("%(label)s is %(actual)s%% of AUM, outside its band of %(low)s–%(high)s%%."),
-                    params={"label": str(row.label), "actual": str(row.actual), "low": plain(low), "high": plain(high)},
+                    params={"label": row.asset_class, "actual": str(row.actual), "low": plain(low), "high": plain(high)},
                 ))
 
     for kind, attribute, message in [
@@ -601,12 +618,103 @@ def goal_progress(*, goal: Goal, today: date | None = None) -> GoalProgress:
 # --- Alerts -----------------------------------------------------------------------------
 
 
+def alert_severity_expression() -> Case:
+    """``Alert.SEVERITY_BY_KIND`` in SQL, so lists filter, count and sort by severity."""
+    return Case(*[When(kind=kind, then=Value(int(severity))) for kind, severity in Alert.SEVERITY_BY_KIND.items()],
+                default=Value(int(AlertSeverity.LOW)), output_field=IntegerField())
+
+
 def alert_list_open(*, user, include_acknowledged: bool = True) -> QuerySet[Alert]:
-    """Unresolved alerts on the clients the user may see, newest first."""
-    alerts = Alert.objects.filter(resolved_at__isnull=True, client__in=client_list_visible(user=user))
+    """Unresolved alerts on the clients the user may see, annotated with ``severity``, most severe
+    first, then newest."""
+    alerts = Alert.objects.filter(resolved_at__isnull=True, client__in=client_list_visible(user=user).values("pk"))
     if not include_acknowledged:
         alerts = alerts.filter(acknowledged_at__isnull=True)
-    return alerts.select_related("client").order_by("-raised_at")
+    return alerts.annotate(severity=alert_severity_expression()).select_related("client").order_by(
+        "-severity", "-raised_at")
+
+
+def alert_list_filter(alerts: QuerySet[Alert], *, params: Mapping) -> QuerySet[Alert]:
+    """``alerts`` narrowed by the alerts page's filters (validated by AlertFilterForm): kind, severity,
+    client (an id), rm (the primary RM's id) and unacknowledged (only alerts nobody acknowledged)."""
+    if params.get("kind"):
+        alerts = alerts.filter(kind=params["kind"])
+    if params.get("severity"):
+        alerts = alerts.filter(severity=int(params["severity"]))
+    if params.get("client"):
+        alerts = alerts.filter(client_id=getattr(params["client"], "pk", params["client"]))
+    if params.get("rm"):
+        alerts = alerts.filter(client__primary_manager_id=getattr(params["rm"], "pk", params["rm"]))
+    if params.get("unacknowledged"):
+        alerts = alerts.filter(acknowledged_at__isnull=True)
+    return alerts
+
+
+@dataclass(frozen=True)
+class AlertTotals:
+    total: int
+    by_severity: tuple[tuple[int, str, str, int], ...]  # (severity, label, css, count), most severe first
+    by_kind: tuple[tuple[str, str, int], ...]  # (kind, label, count), most severe kind first
+
+
+def alert_totals(alerts: QuerySet[Alert]) -> AlertTotals:
+    """How many of ``alerts`` there are, by severity and by kind, in one query (severity follows
+    from kind, so the kind counts add up to it)."""
+    counts = dict(alerts.order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    severity_counts = {int(severity): 0 for severity in AlertSeverity}
+    for kind, count in counts.items():
+        severity_counts[int(Alert.SEVERITY_BY_KIND.get(kind, AlertSeverity.LOW))] += count
+    kinds = sorted(counts, key=lambda kind: (-Alert.SEVERITY_BY_KIND.get(kind, AlertSeverity.LOW),
+                                             Alert.Kind.values.index(kind) if kind in Alert.Kind.values else 99))
+    return AlertTotals(
+        total=sum(counts.values()),
+        by_severity=tuple((int(severity), str(severity.label), SEVERITY_CSS[severity], severity_counts[int(severity)])
+                          for severity in sorted(AlertSeverity, reverse=True)),
+        by_kind=tuple((kind, str(Alert.Kind(kind).label) if kind in Alert.Kind.values else kind, counts[kind])
+                      for kind in kinds),
+    )
+
+
+@dataclass(frozen=True)
+class ClientAlerts:
+    """One client's alerts on the alerts page, most severe first."""
+
+    client: Client
+    severity: int  # the most severe of the client's alerts
+    count: int
+    alerts: tuple[Alert, ...]
+
+    @property
+    def severity_css(self) -> str:
+        return SEVERITY_CSS[self.severity]
+
+
+def alert_client_groups(alerts: QuerySet[Alert]) -> QuerySet:
+    """One row per client with alerts among ``alerts`` (client_id, top severity, count, newest),
+    the clients with the most severe and then the most alerts first: page it, then call
+    ``alert_groups_load``."""
+    return (alerts.order_by().values("client_id")
+            .annotate(top=Max("severity"), n=Count("pk"), newest=Max("raised_at"))
+            .order_by("-top", "-n", "-newest", "client_id"))
+
+
+def alert_groups_load(alerts: QuerySet[Alert], rows, *, per_client: int | None = None) -> list[ClientAlerts]:
+    """The alerts of the clients in ``rows`` (from ``alert_client_groups``), grouped per client in
+    the rows' order, in one query; ``per_client`` keeps only each client's most severe few."""
+    rows = list(rows)
+    loaded = alerts.filter(client_id__in=[row["client_id"] for row in rows]).select_related(
+        "client__primary_manager", "acknowledged_by").order_by("client_id", "-severity", "-raised_at")
+    by_client: dict[int, list[Alert]] = {}
+    for alert in loaded:
+        by_client.setdefault(alert.client_id, []).append(alert)
+    groups = []
+    for row in rows:
+        client_alerts = by_client.get(row["client_id"], [])
+        if not client_alerts:
+            continue
+        groups.append(ClientAlerts(client=client_alerts[0].client, severity=row["top"], count=row["n"],
+                                   alerts=tuple(client_alerts[:per_client] if per_client else client_alerts)))
+    return groups
 
 
 ALERT_ATTENTION_KIND = "portfolio-alert"
@@ -712,7 +820,6 @@ def portfolio_page(*, client: Client, today: date | None = None) -> dict:
 # ---------------------------------------------------------------------------
 
 TOP_CLASSES_SHOWN = 3
-DASHBOARD_ALERTS_SHOWN = 10
 
 
 def client_portfolio_panel(*, request, client: Client) -> dict:
@@ -733,9 +840,20 @@ def client_portfolio_panel(*, request, client: Client) -> dict:
     }
 
 
+DASHBOARD_ALERT_CLIENTS = 5  # clients on the dashboard panel, most severe first
+DASHBOARD_ALERTS_PER_CLIENT = 3
+
+
 def dashboard_alerts_panel(*, request) -> dict:
-    """The newest open alerts on the clients the user may see, in one query."""
-    return {"alerts": list(alert_list_open(user=request.user)[:DASHBOARD_ALERTS_SHOWN]), "user": request.user}
+    """The open alerts on the clients the user may see: counts by severity, and the clients with the
+    most severe alerts, each with its most severe few (three queries)."""
+    alerts = alert_list_open(user=request.user)
+    return {
+        "totals": alert_totals(alerts),
+        "groups": alert_groups_load(alerts, alert_client_groups(alerts)[:DASHBOARD_ALERT_CLIENTS],
+                                    per_client=DASHBOARD_ALERTS_PER_CLIENT),
+        "user": request.user,
+    }
 
 
 # ---------------------------------------------------------------------------

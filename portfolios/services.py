@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -21,6 +21,7 @@ from .models import (
     Account,
     Alert,
     AssetClass,
+    ConcentrationLimit,
     DrawdownLimit,
     Goal,
     Holding,
@@ -273,6 +274,26 @@ def _drawdown_check(*, client: Client, aum: Decimal, on_date: date, now) -> None
                  "limit": plain(limit.max_drawdown_pct)})},
             now=now,
         )
+
+
+@transaction.atomic
+def concentration_limit_save(*, limit: ConcentrationLimit, previous_scope: tuple[str, str] | None = None) -> int:
+    """Save an admin's concentration rule (new or changed, enabled or switched off) and queue the
+    revaluation of the clients it covers — and, when its scope moved, those it covered before — so
+    their alerts follow the rule (raised, or resolved when switched off) without waiting for the
+    next price. Returns how many clients were queued."""
+    limit.full_clean()
+    limit.save()
+    scopes = {(limit.risk_level, limit.aum_tier)} | ({previous_scope} if previous_scope else set())
+    conditions = [Q(**{key: value for key, value in (("risk_level", risk_level), ("aum_tier", aum_tier)) if value})
+                  for risk_level, aum_tier in scopes]
+    client_ids = selectors.client_ids_with_holdings()
+    if all(conditions):  # an empty Q is a rule for every client
+        covered = Q()
+        for condition in conditions:
+            covered |= condition
+        client_ids = client_ids.filter(account__client__in=Client.objects.filter(covered).values("pk"))
+    return valuations_refresh_enqueue(client_ids=client_ids, valuation_date=timezone.localdate())
 
 
 def alert_acknowledge(*, alert: Alert, user) -> Alert:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("goals/<int:pk>/edit/", views.goal_edit, name="goal-edit"),
     path("holdings/<int:pk>/stop-loss/", views.holding_stop_loss, name="holding-stop-loss"),
     path("holdings/<int:pk>/suitability-exception/", views.holding_exception, name="holding-exception"),
+    path("alerts/", views.alert_list, name="alert-list"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
     path("imports/positions/", views.import_positions, name="import-positions"),
     path("imports/prices/", views.import_prices, name="import-prices"),

@@ -7,6 +7,7 @@ compliance reads everything and changes nothing.
 """
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from dataimport import engine
 
 from . import imports, selectors, services
 from .forms import (
+    AlertFilterForm,
     DrawdownLimitForm,
     GoalForm,
     ImportCommitForm,
@@ -213,6 +215,31 @@ def _form_page(request, *, client, form, title):
 
 
 # --- Alerts -----------------------------------------------------------------------------
+
+ALERT_CLIENTS_PER_PAGE = 20
+
+
+@require_safe
+def alert_list(request):
+    """Open alerts on the clients the user may see: filters, totals, one group per client, the most
+    severe clients first."""
+    form = AlertFilterForm(request.GET or None, user=request.user)
+    alerts = selectors.alert_list_filter(selectors.alert_list_open(user=request.user), params=form.selector_params())
+    page = Paginator(selectors.alert_client_groups(alerts), ALERT_CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "portfolios/alert_list.html", {
+        "form": form, "totals": selectors.alert_totals(alerts), "page": page,
+        "groups": selectors.alert_groups_load(alerts, page.object_list),
+        "editable_ids": set(client_list_editable(user=request.user).filter(
+            pk__in=[row["client_id"] for row in page.object_list]).values_list("pk", flat=True)),
+        "query": _query_except_page(request),
+    })
+
+
+def _query_except_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
 
 
 @require_POST

@@ -144,4 +144,5 @@ def concentration_limits_set(**thresholds) -> None:
     """Set the named limits (e.g. ``single_holding=20``) and switch every other kind off."""
     ConcentrationLimit.objects.update(is_active=False)
     for kind, threshold in thresholds.items():
-        ConcentrationLimit.objects.update_or_create(kind=kind, defaults={"threshold": Decimal(threshold), "is_active": True})
+        ConcentrationLimit.objects.update_or_create(kind=kind, risk_level="", aum_tier="",
+                                                    defaults={"threshold": Decimal(threshold), "is_active": True})
