@@ -139,6 +139,9 @@ def _check(kind: ImportKind, *, table: Table, mapping: dict[str, str], user) -> 
     ]
     report = kind.report_class(kind=kind.key, file_name=table.file_name, checksum=table.checksum,
                                row_count=len(rows))
+    if table.encoding == "big5":
+        report.warnings.append(_("The file was read as Big5 (traditional Chinese characters). If the names "
+                                 "below look wrong, save the file as “CSV UTF-8” and upload it again."))
     context = kind.prepare(rows, user=user)
     for row in rows:
         kind.check_row(row, context)
@@ -216,13 +219,30 @@ def upload_stage(kind: ImportKind, *, user, file_name: str, content: bytes) -> I
     upload.file_name = file_name[:255]
     upload.uploaded_at = timezone.now()
     upload.table = table.to_json()
-    return upload_dry_run(kind, upload=upload, user=user, mapping=columns_find(kind.columns, table.headers))
+    return upload_dry_run(kind, upload=upload, user=user, mapping=columns_find(kind.columns, table.headers),
+                          again=True)
 
 
-def upload_dry_run(kind: ImportKind, *, upload: ImportUpload, user, mapping: dict[str, str]) -> ImportUpload:
-    """Check the staged rows with ``mapping`` and store the report; writes nothing else."""
+def upload_checked_with(upload: ImportUpload, mapping: dict[str, str]) -> bool:
+    """Whether the upload's stored report is the check of its rows with this very mapping."""
+    mapping = {str(index): key for index, key in mapping.items() if key}
+    return bool(upload.pk and upload.report and upload.report.get("result") is None
+                and upload.column_mapping == mapping)
+
+
+def upload_dry_run(kind: ImportKind, *, upload: ImportUpload, user, mapping: dict[str, str],
+                   again: bool = False) -> ImportUpload:
+    """Check the staged rows with ``mapping`` and store the report; writes nothing else.
+
+    A mapping the stored report was checked with already is not checked again (the upload
+    is returned as it is, with the user's decisions) unless ``again``: the rows are the
+    same, and the commit checks them once more on the registry as it is then. A new check
+    starts the decisions afresh, since the duplicates it finds may differ.
+    """
     if upload.status != ImportUpload.Status.DRY_RUN:
         raise ValidationError(_("This import has been committed already."), code="committed")
+    if not again and upload_checked_with(upload, mapping):
+        return upload
     table = upload_table(upload)
     mapping = {str(index): key for index, key in mapping.items() if key}
     try:
@@ -235,6 +255,7 @@ def upload_dry_run(kind: ImportKind, *, upload: ImportUpload, user, mapping: dic
                                    summary={"rows": 0, "errors": 0})
     upload.column_mapping = mapping
     upload.report = report.to_json()
+    upload.decisions = {}
     upload.row_count = len(table.rows)
     upload.error_count = report.error_rows
     upload.full_clean()

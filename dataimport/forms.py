@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File"),
-        help_text=gettext_lazy("CSV (UTF-8 or GB18030) or XLSX."),
+        help_text=gettext_lazy("CSV (UTF-8, GB18030 or Big5) or XLSX."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
 

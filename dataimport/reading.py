@@ -2,7 +2,8 @@
 when it cannot be read.
 
 CSV: UTF-8 with or without BOM, else GB18030 (a superset of GBK and GB2312, what Chinese
-Excel saves); the delimiter is the commonest of , tab ; | in the first line. XLSX: the first
+Excel saves in the mainland) or Big5 (traditional Chinese, Hong Kong and Taiwan), told apart
+by which reading gives common characters (``_legacy_decode``); the delimiter is the commonest of , tab ; | in the first line. XLSX: the first
 sheet, through openpyxl, formulas read as their cached values. Old .xls, UTF-16, PDFs, images
 and other binaries are refused. Limits: ``settings.IMPORT_MAX_BYTES`` per file,
 ``settings.IMPORT_MAX_ROWS`` data rows and ``MAX_COLUMNS`` columns.
@@ -43,13 +44,16 @@ class Table:
     checksum: str  # sha256 of the file's bytes
     headers: list[str]
     rows: list[tuple[int, list]]  # (the spreadsheet's row number, the header being row 1; cells)
+    encoding: str = ""  # a CSV file's encoding as read ("utf-8", "gb18030", "big5"); "" for XLSX
 
     def to_json(self) -> dict:
-        return {"headers": self.headers, "rows": [[number, cells] for number, cells in self.rows]}
+        return {"headers": self.headers, "rows": [[number, cells] for number, cells in self.rows],
+                "encoding": self.encoding}
 
     @classmethod
     def from_json(cls, data: dict, *, file_name: str, checksum: str) -> "Table":
-        return cls(file_name, checksum, list(data["headers"]), [(number, cells) for number, cells in data["rows"]])
+        return cls(file_name, checksum, list(data["headers"]), [(number, cells) for number, cells in data["rows"]],
+                   data.get("encoding", ""))
 
 
 def file_checksum(content: bytes) -> str:
@@ -71,6 +75,7 @@ def table_read(*, content: bytes, file_name: str, no_rows_message=None) -> Table
         )
     if not content.strip():
         raise ImportFileError(_("The file is empty."), code="empty")
+    encoding = ""
     if content.startswith(b"PK\x03\x04"):
         lines = _xlsx_rows(content)
     elif content.startswith(b"\xd0\xcf\x11\xe0"):
@@ -81,7 +86,8 @@ def table_read(*, content: bytes, file_name: str, no_rows_message=None) -> Table
     elif content.startswith(_FILE_SIGNATURES):
         raise ImportFileError(_("This is not a spreadsheet: upload a CSV or XLSX file."), code="not_spreadsheet")
     else:
-        lines = _csv_rows(_decode(content))
+        text, encoding = _decode(content)
+        lines = _csv_rows(text)
     rows = _rows_kept(lines)
     if not rows:
         raise ImportFileError(_("The file is empty."), code="empty")
@@ -99,6 +105,7 @@ def table_read(*, content: bytes, file_name: str, no_rows_message=None) -> Table
     return Table(
         file_name=file_name, checksum=file_checksum(content), headers=headers,
         rows=[(number, cells + [None] * (width - len(cells))) for number, cells in data_rows],
+        encoding=encoding,
     )
 
 
@@ -122,29 +129,73 @@ def _rows_kept(lines) -> list[tuple[int, list]]:
     return rows
 
 
-def _decode(content: bytes) -> str:
-    """The text of a CSV file: UTF-8 (BOM or not), else GB18030."""
+ENCODINGS_SUPPORTED = gettext_lazy("UTF-8, GB18030 (GBK) or Big5")
+
+
+def _decode(content: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was read in: UTF-8 (BOM or not), else
+    GB18030 or Big5, whichever gives the text of common characters."""
     if b"\x00" in content:
         raise ImportFileError(
-            _("The file is not text in UTF-8 or GB18030 (GBK): it may be UTF-16 or binary. "
-              "Save it as “CSV UTF-8” or as .xlsx and upload it again."),
+            _("The file is not text in %(encodings)s: it may be UTF-16 or binary. "
+              "Save it as “CSV UTF-8” or as .xlsx and upload it again.") % {"encodings": ENCODINGS_SUPPORTED},
             code="encoding",
         )
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError(
-            _("The file's characters could not be read as UTF-8 or GB18030 (GBK). "
-              "Save it as “CSV UTF-8” or as .xlsx and upload it again."),
-            code="encoding",
-        )
+    try:
+        text, encoding = content.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = _legacy_decode(content)
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in text):
         raise ImportFileError(_("This is not a spreadsheet: upload a CSV or XLSX file."), code="not_spreadsheet")
-    return text
+    return text, encoding
+
+
+# Python's codecs for the two legacy encodings, and the one whose table ranks the characters:
+# GB2312 level 1 (lead bytes B0–D7) holds the 3,755 commonest simplified characters, Big5's
+# A440–C67E the 5,401 commonest traditional ones.
+# (name, codec read with, codec ranked by, lead bytes of its common characters)
+_LEGACY_ENCODINGS = (("gb18030", "gb18030", "gb2312", (0xB0, 0xD7)), ("big5", "big5hkscs", "big5", (0xA4, 0xC6)))
+_SAMPLE_CHARACTERS = 20_000
+
+
+def _legacy_decode(content: bytes) -> tuple[str, str]:
+    """A non-UTF-8 file read as GB18030 or Big5.
+
+    Both are double-byte encodings over the same byte ranges, so Big5 bytes read as GB18030
+    without an error, as nonsense (陳大文 becomes 朝ゅ), and the other way round. The reading
+    in which more of the non-ASCII characters are common characters of that encoding wins;
+    a tie goes to GB18030, what mainland Excel saves.
+    """
+    readings = []
+    for name, codec, ranking, common in _LEGACY_ENCODINGS:
+        try:
+            text = content.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        readings.append((_common_share(text, ranking, common), name == "gb18030", name, text))
+    if not readings:
+        raise ImportFileError(
+            _("The file's characters could not be read as %(encodings)s. "
+              "Save it as “CSV UTF-8” or as .xlsx and upload it again.") % {"encodings": ENCODINGS_SUPPORTED},
+            code="encoding",
+        )
+    _share, _preferred, name, text = max(readings)
+    return text, name
+
+
+def _common_share(text: str, codec: str, common: tuple[int, int]) -> float:
+    """The share of the text's (first) non-ASCII characters that are common in ``codec``'s table."""
+    characters = [ch for ch in text if ord(ch) > 0x7F][:_SAMPLE_CHARACTERS]
+    if not characters:
+        return 1.0
+    found = 0
+    for ch in characters:
+        try:
+            encoded = ch.encode(codec)
+        except UnicodeEncodeError:
+            continue
+        found += len(encoded) == 2 and common[0] <= encoded[0] <= common[1]
+    return found / len(characters)
 
 
 def _csv_rows(text: str):

@@ -31,7 +31,7 @@ def assert_refused(response, words):
 
 def test_it_refuses_text_in_an_unknown_encoding(client, owner):
     data = "Name,Phone\nJosé Müller,13800138000\n".encode("latin-1")
-    assert_refused(post_file(client, owner, "latin1.csv", data), "could not be read as UTF-8 or GB18030")
+    assert_refused(post_file(client, owner, "latin1.csv", data), "could not be read as UTF-8, GB18030 (GBK) or Big5")
 
 
 def test_it_refuses_utf16_text(client, owner):
@@ -40,7 +40,7 @@ def test_it_refuses_utf16_text(client, owner):
 
 
 @pytest.mark.parametrize("data,words", [
-    (bytes(range(1, 256)) * 20, "could not be read as UTF-8 or GB18030"),  # no text in any encoding
+    (bytes(range(1, 256)) * 20, "could not be read as UTF-8, GB18030 (GBK) or Big5"),  # no text in any encoding
     (bytes(range(1, 128)) * 20, "not a spreadsheet"),  # decodes, but is full of control characters
 ])
 def test_it_refuses_binary_garbage(client, owner, data, words):

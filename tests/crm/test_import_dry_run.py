@@ -38,7 +38,7 @@ def test_it_maps_chinese_headers_and_cleans_values(owner):
     assert row["row"] == 2
     assert row["values"] == {
         "legal_name": "张伟", "id_type": "resident_id", "id_number": ID_A, "phone": "+8613800138000",
-        "email": "Zhang.Wei@example.com", "birth_date": "1949-12-31", "kind": "individual", "liquidity_need": "high",
+        "email": "zhang.wei@example.com", "birth_date": "1949-12-31", "kind": "individual", "liquidity_need": "high",
         "tags": ["VIP", "退休"],
     }
     assert row["warnings"]  # the birth date was filled in from the ID number

@@ -156,7 +156,7 @@ def test_it_stages_an_upload_in_the_database_and_reuses_it_for_the_same_file(use
     upload = ImportUpload.objects.get()
     assert (upload.kind, upload.status, upload.file_name, upload.row_count) == ("groups", "dry_run", "teams (1).csv", 1)
     assert upload.column_mapping == {"0": "name"}
-    assert upload.table == {"headers": ["名称"], "rows": [[2, ["East"]]]}
+    assert upload.table == {"headers": ["名称"], "rows": [[2, ["East"]]], "encoding": "utf-8"}
     assert upload.report["rows"][0]["change"] == {"action": "new", "subject": "East", "detail": ""}
     assert engine.upload_open(GROUPS, user=user, checksum=upload.file_sha256) == upload
     assert engine.upload_open(GROUPS, user=ManagerFactory(), checksum=upload.file_sha256) is None
@@ -213,3 +213,46 @@ def test_the_database_refuses_a_committed_upload_without_its_commit_time(user):
     upload = engine.upload_stage(GROUPS, user=user, file_name="t.csv", content=csv_bytes([["Name"], ["East"]]))
     with pytest.raises(IntegrityError), transaction.atomic():
         ImportUpload.objects.filter(pk=upload.pk).update(status=ImportUpload.Status.COMMITTED)
+
+
+class CountedGroupsImport(PartialGroupsImport):
+    """Groups, counting the rows it checks."""
+
+    mapping_editable = True
+    checked = 0
+
+    def check_row(self, row, context):
+        type(self).checked += 1
+        super().check_row(row, context)
+
+
+def test_the_check_runs_once_unless_the_mapping_changes(user):
+    kind = CountedGroupsImport()
+    content = csv_bytes([["Name", "Note"], ["East", "x"], ["West", "y"]])
+    upload = engine.upload_stage(kind, user=user, file_name="t.csv", content=content)
+    assert kind.checked == 2
+    upload.decisions = {"chosen": True}
+    upload.save()
+
+    upload = engine.upload_dry_run(kind, upload=upload, user=user, mapping={"0": "name", "1": "note"})
+    assert kind.checked == 2  # the mapping guessed on upload, confirmed: not checked again
+    assert upload.decisions == {"chosen": True}
+
+    upload = engine.upload_dry_run(kind, upload=upload, user=user, mapping={"0": "name", "1": ""})
+    assert kind.checked == 4
+    upload.refresh_from_db()
+    assert upload.column_mapping == {"0": "name"}
+    assert upload.decisions == {}  # a new check starts the decisions afresh
+
+    engine.upload_stage(kind, user=user, file_name="t.csv", content=content)
+    assert kind.checked == 6  # uploading the file again checks it again
+
+
+def test_a_big5_file_is_checked_with_a_warning_that_says_how_it_was_read(user):
+    upload = engine.upload_stage(GROUPS, user=user, file_name="t.csv",
+                                 content=csv_bytes([["Name"], ["陳大文"], ["黃美玲"]], encoding="big5"))
+
+    assert upload.report["rows"][0]["change"]["subject"] == "陳大文"
+    assert upload.report["warnings"] == [
+        "The file was read as Big5 (traditional Chinese characters). If the names below look wrong, "
+        "save the file as “CSV UTF-8” and upload it again."]

@@ -33,6 +33,36 @@ def test_it_reads_csv_in_utf8_with_or_without_bom_and_in_gb18030(encoding):
     assert table.headers == ["姓名", "手机"]  # no BOM left on the first header
     assert table.rows == [(2, ["王芳", "13800138000"])]
     assert (table.file_name, table.checksum) == ("客户.csv", file_checksum(content))
+    assert table.encoding == ("utf-8" if encoding.startswith("utf") else "gb18030")
+
+
+BIG5_ROWS = [["客戶姓名", "手機號碼", "地址"], ["陳大文", "91234567", "香港九龍彌敦道"], ["黃美玲", "92345678", "臺北市信義路"]]
+
+
+@pytest.mark.parametrize("rows", [BIG5_ROWS, [["姓名"], ["陳大文"]]])
+def test_it_reads_a_big5_file_as_big5_not_as_garbled_gbk(rows):
+    content = csv_bytes(rows, encoding="big5")
+    assert content.decode("gb18030") != "\r\n".join(",".join(r) for r in rows) + "\r\n"  # GB18030 reads it, wrongly
+
+    table = table_read(content=content, file_name="香港客戶.csv")
+
+    assert table.encoding == "big5"
+    assert table.headers == rows[0]
+    assert [cells for _number, cells in table.rows] == rows[1:]
+
+
+@pytest.mark.parametrize("rows", [
+    [["客户姓名", "手机号码", "客户经理", "备注"], ["王芳", "13800138000", "赵敏", "退休教师"], ["陈大文", "13900139000", "上海", "VIP"]],
+    [["姓名"], ["陈大文"]],  # three characters that also read as Big5 (麻湮恅)
+])
+def test_it_keeps_reading_simplified_chinese_files_as_gb18030(rows):
+    content = csv_bytes(rows, encoding="gbk")
+    content.decode("big5hkscs")  # the same bytes are valid Big5 too
+
+    table = table_read(content=content, file_name="客户.csv")
+
+    assert table.encoding == "gb18030"
+    assert [cells for _number, cells in table.rows] == rows[1:]
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
@@ -72,7 +102,7 @@ def test_a_table_survives_its_json_round_trip():
     (b"", "empty", "The file is empty."),
     (b" \r\n\r\n", "empty", "The file is empty."),
     (b"\xef\xbb\xbf", "empty", "The file is empty."),
-    ("Name,Phone\nJosé Müller,1\n".encode("latin-1"), "encoding", "could not be read as UTF-8 or GB18030"),
+    ("Name,Phone\nJosé Müller,1\n".encode("latin-1"), "encoding", "could not be read as UTF-8, GB18030 (GBK) or Big5"),
     ("Name,Phone\nLi,1\n".encode("utf-16"), "encoding", "UTF-16"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 50, "xls", ".xls"),
     (b"%PDF-1.7\n", "not_spreadsheet", "not a spreadsheet"),
