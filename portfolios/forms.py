@@ -270,5 +270,7 @@ class AlertFilterForm(forms.Form):
 
     def selector_params(self) -> dict:
         """The cleaned values for ``selectors.alert_list_filter``; an invalid field counts as unset."""
+        if not self.is_bound:
+            return {}
         self.is_valid()
         return {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
