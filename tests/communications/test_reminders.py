@@ -228,3 +228,19 @@ def test_every_active_client_gets_a_review_schedule_from_the_scan(owner, today):
     schedule = ReviewSchedule.objects.get()
     assert schedule.client == client
     assert schedule.due_on == selectors.months_later(timezone.localdate(client.created_at), 1)
+
+
+def test_an_overdue_complaint_becomes_a_reminder_and_escalates_through_the_feedback_source(owner, team_lead, today):
+    from .feedback_factories import ComplaintFactory
+
+    ReminderPolicy.objects.filter(pk=1).update(escalation_days=5)
+    client = ClientFactory(manager=owner)
+    ComplaintFactory(client=client, raised_at=timezone.now() - timedelta(days=30), due_on=today - timedelta(days=6))
+    ComplaintFactory(client=ClientFactory(manager=owner), due_on=today + timedelta(days=3))  # within its SLA
+
+    services.reminders_scan(today=today)
+
+    reminder = Reminder.objects.get(kind="complaint-overdue")
+    assert (reminder.client, reminder.due_on, reminder.manager) == (client, today - timedelta(days=6), owner)
+    assert sorted(reminder.notifications.values_list("recipient_id", "reason")) == sorted([
+        (owner.pk, "reminder"), (team_lead.pk, "escalation")])
