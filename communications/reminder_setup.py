@@ -15,6 +15,7 @@ def reminders_register() -> None:
     panels.register(panels.Panel(
         slot=panels.CLIENT_MAIN, key="communications", order=30,
         template="communications/includes/client_panel.html", context=selectors.client_timeline_panel))
+    panels.facts_register(panels.FactSource(key="communications", order=60, collect=selectors.client_facts))
     attention.register(attention.AttentionSource(
         kind=selectors.KIND_REVIEW, label=_("Reviews due"), collect=selectors.review_items_due, order=20))
     attention.register(attention.AttentionSource(

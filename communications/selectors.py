@@ -13,9 +13,10 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from crm import access, attention
+from crm import access, attention, panels
 from crm.models import Client
 
 from .models import ContactLog, Notification, Reminder, ReminderPolicy, Review, ReviewCadence, ReviewSchedule
@@ -291,3 +292,21 @@ def client_timeline_panel(*, request, client: Client) -> dict:
         "contact_form": ContactForm(client=client, action=reverse("communications:contact-create",
                                                                     args=[client.pk])) if may_edit else None,
     }
+
+
+def client_facts(*, request, client: Client) -> list[panels.Fact]:
+    """The client page's header facts from this app: last contact and next review (registered with
+    crm.panels.facts_register in reminder_setup). Two or three queries: the latest contact, the
+    review schedule (and the cadences before the client's first scheduling)."""
+    last = ContactLog.objects.filter(client=client).order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+    due_on = review_due_on(client=client)
+    overdue = due_on < timezone.localdate()
+    return [
+        panels.Fact(key="last-contact", label=_("Last contact"),
+                    value=timezone.localtime(last).date().isoformat() if last else _("None yet"),
+                    tone="" if last else "secondary"),
+        panels.Fact(key="next-review", label=_("Next review"), value=due_on.isoformat(),
+                    tone="danger" if overdue else "",
+                    badges=((_("overdue"), "danger"),) if overdue else ()),
+    ]
+

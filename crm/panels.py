@@ -67,3 +67,48 @@ def render(slot: str, *, request, **objects) -> list[RenderedPanel]:
             continue
         rendered.append(RenderedPanel(panel.key, render_to_string(panel.template, context, request=request)))
     return rendered
+
+
+# ---------------------------------------------------------------------------
+# Client facts: short values other apps add to the client page's header strip
+# ---------------------------------------------------------------------------
+#
+# The client 360 page opens with a strip of facts (AUM, tier, risk level, stage, RM from crm
+# itself). Apps add theirs without crm importing them, e.g. in ``ready()``::
+#
+#     panels.facts_register(panels.FactSource(key="alerts", order=50, collect=selectors.client_facts))
+#
+# ``collect(*, request, client) -> list[Fact]``; keep it to a query or two, it runs on every client page.
+
+
+@dataclass(frozen=True)
+class Fact:
+    key: str                     # also the element's data-testid: fact-<key>
+    label: str
+    value: str = ""              # shown as text; "" shows a dash unless ``badges`` says more
+    url: str = ""                # where the value links to, if anywhere
+    tone: str = ""               # a Bootstrap colour name (danger, warning, success...) for the value
+    badges: tuple[tuple[str, str], ...] = ()  # (text, Bootstrap colour) pairs, e.g. alerts by severity
+
+
+@dataclass(frozen=True)
+class FactSource:
+    key: str
+    collect: Callable[..., list[Fact]]
+    order: int = 100
+
+
+_fact_sources: dict[str, FactSource] = {}
+
+
+def facts_register(source: FactSource) -> None:
+    """Add (or replace, by key) a source of client facts."""
+    _fact_sources[source.key] = source
+
+
+def facts_collect(*, request, client) -> list[Fact]:
+    """Every registered source's facts about the client, in source order."""
+    facts = []
+    for source in sorted(_fact_sources.values(), key=lambda source: (source.order, source.key)):
+        facts.extend(source.collect(request=request, client=client))
+    return facts

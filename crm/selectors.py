@@ -10,7 +10,7 @@ from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, 
 from django.shortcuts import get_object_or_404
 
 from .access import client_list_editable, client_list_visible, manager_list_assignable
-from .models import Client, Household, HouseholdMember, SavedFilter
+from .models import Client, ClientListPreference, Household, HouseholdMember, SavedFilter
 
 
 def aum_tier_thresholds() -> dict[str, Decimal]:
@@ -123,6 +123,8 @@ def _search_condition(term: str) -> Q:
         condition |= Q(phone__contains=digits)
     if "@" in term:
         condition |= Q(email__iexact=compact) | Q(email__istartswith=compact)
+    if compact.isdigit() and len(compact) <= 12:
+        condition |= Q(pk=int(compact))  # the client number (the navbar's search box takes it too)
     return condition
 
 
@@ -172,6 +174,43 @@ def client_list_search(*, user, params: Mapping | None = None) -> QuerySet[Clien
     descending = sort.startswith("-")
     keys = _sort_keys().get(sort.lstrip("-"), _sort_keys()["name"])
     return clients.order_by(*(_reverse(keys) if descending else keys))
+
+
+# Columns of the client list. Name and AUM are always shown (AUM must be visible without scrolling);
+# the others are chosen per user in the column chooser. Order: the table's.
+CLIENT_COLUMNS = ("phone", "rm", "tier", "risk", "lifecycle", "tags", "created")
+CLIENT_COLUMNS_DEFAULT = ("rm", "tier", "risk", "lifecycle")
+
+
+def client_list_columns(*, user) -> list[str]:
+    """The optional columns the user chose (the default set until they choose); one query."""
+    chosen = ClientListPreference.objects.filter(user=user).values_list("columns", flat=True).first()
+    if chosen is None:
+        return list(CLIENT_COLUMNS_DEFAULT)
+    return [column for column in CLIENT_COLUMNS if column in chosen]
+
+
+def client_list_summary(clients: QuerySet[Client]) -> dict:
+    """How many clients a filtered list holds and their AUM sum, in one aggregate query.
+
+    The sum adds each client's stored AUM (already in the base currency, as the tiers are)."""
+    totals = clients.order_by().aggregate(client_count=Count("id"), aum_sum=Sum("aum_total"))
+    return {"client_count": totals["client_count"], "aum_sum": totals["aum_sum"] or Decimal("0"),
+            "currency": settings.BASE_CURRENCY}
+
+
+RECENT_CLIENTS_KEPT = 8  # how many recently viewed clients a user's session remembers
+
+
+def client_list_recent(*, user, client_ids) -> list[Client]:
+    """The recently viewed clients (ids newest first) the user may still see, in that order; one query.
+    A client no longer visible (handed over, merged away) simply drops out."""
+    ids = [int(pk) for pk in client_ids or () if str(pk).isdigit()][:RECENT_CLIENTS_KEPT]
+    if not ids:
+        return []
+    found = {c.pk: c for c in client_list_visible(user=user).filter(pk__in=ids).only(
+        "pk", "legal_name", "preferred_name", "status")}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def client_tier_summary(*, user) -> list[dict]:

@@ -11,7 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access, normalisers, selectors
-from .models import Assignment, Client, ClientMerge, Household, HouseholdMember, LifecycleTransition, SavedFilter
+from .models import (
+    Assignment,
+    Client,
+    ClientListPreference,
+    ClientMerge,
+    Household,
+    HouseholdMember,
+    LifecycleTransition,
+    SavedFilter,
+)
 
 
 def client_aum_set(*, client: Client, aum_total: Decimal, currency: str) -> Client:
@@ -293,6 +302,20 @@ def saved_filter_save(*, owner, name: str, query_string: str) -> SavedFilter:
 
 def saved_filter_delete(*, saved_filter: SavedFilter) -> None:
     saved_filter.delete()
+
+
+def client_list_columns_save(*, user, columns) -> ClientListPreference:
+    """Remember the optional client-list columns the user chose; unknown keys are dropped."""
+    chosen = [column for column in selectors.CLIENT_COLUMNS if column in set(columns)]
+    preference, _created = ClientListPreference.objects.update_or_create(user=user, defaults={"columns": chosen})
+    return preference
+
+
+def client_recent_push(*, recent_ids, client_id: int) -> list[int]:
+    """The recently viewed client ids with ``client_id`` moved to the front, at most
+    ``selectors.RECENT_CLIENTS_KEPT`` (kept in the user's session by the view)."""
+    ids = [int(pk) for pk in recent_ids or () if str(pk).isdigit() and int(pk) != client_id]
+    return [client_id, *ids][:selectors.RECENT_CLIENTS_KEPT]
 
 
 def client_risk_level_set(*, client: Client, level: str, basis: str, assessed_on, valid_until=None) -> Client:

@@ -15,6 +15,8 @@ class PortfoliosConfig(AppConfig):
         panels.register(panels.Panel(
             slot=panels.CLIENT_MAIN, key="portfolio", order=10,
             template="portfolios/includes/client_panel.html", context=selectors.client_portfolio_panel))
+        panels.facts_register(panels.FactSource(key="portfolio-alerts", order=50,
+                                                collect=selectors.client_alert_facts))
         panels.register(panels.Panel(
             slot=panels.DASHBOARD, key="portfolio-alerts", order=50,
             template="portfolios/includes/dashboard_alerts.html", context=selectors.dashboard_alerts_panel))

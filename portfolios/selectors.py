@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_noop
 
+from crm import panels
 from crm.attention import AttentionItem
 from crm.models import Client
 from crm.access import client_list_visible
@@ -819,25 +820,73 @@ def portfolio_page(*, client: Client, today: date | None = None) -> dict:
 # Panels on crm's pages (registered in apps.py)
 # ---------------------------------------------------------------------------
 
-TOP_CLASSES_SHOWN = 3
 
 
 def client_portfolio_panel(*, request, client: Client) -> dict:
-    """AUM and tier (stored on the client), the largest asset classes of the latest valuation and the
-    open alert count: two queries, whatever the portfolio's size."""
+    """The client page's portfolio panel: AUM and tier (stored on the client); every asset class of the
+    latest valuation against its model target, with the drift; the goals with their funded ratio; the
+    open alerts by kind.
+
+    Queries do not grow with holdings or alerts: 1 the latest valuation snapshot (its classes are
+    stored on it), 2-3 the model allocation and its weights (only with a risk level), 4 the open alerts
+    counted per kind, 5 the goals, 6 their linked accounts (prefetch); then, only for a goal funded by
+    linked accounts, that goal's holdings (and FX rates if foreign), for at most PANEL_GOALS_SHOWN goals.
+    """
+    today = timezone.localdate()
     snapshot = ValuationSnapshot.objects.filter(client=client).order_by("-valuation_date").first()
-    top_classes = []
-    if snapshot is not None and snapshot.aum:
-        amounts = sorted(((Decimal(v), c) for c, v in snapshot.by_asset_class.items()), reverse=True)
-        top_classes = [
-            {"label": AssetClass(c).label if c in AssetClass.values else c, "amount": amount,
-             "weight": percent(amount, snapshot.aum)}
-            for amount, c in amounts[:TOP_CLASSES_SHOWN]
-        ]
+    class_rows: tuple[AllocationRow, ...] = ()
+    has_target = False
+    if snapshot is not None:
+        amounts = {c: Decimal(v) for c, v in snapshot.by_asset_class.items()}
+        allocation = model_allocation_current(risk_level=client.risk_level, on_date=today)
+        has_target = allocation is not None
+        if allocation is not None:
+            class_rows = _allocation_rows(allocation, amounts, snapshot.aum)
+        else:
+            class_rows = tuple(
+                AllocationRow(asset_class=c, label=str(AssetClass(c).label) if c in AssetClass.values else c,
+                              amount_base=amount, actual=percent(amount, snapshot.aum), target=ZERO, tolerance=ZERO,
+                              band_low=ZERO, band_high=HUNDRED, drift=ZERO, outside_band=False)
+                for c, amount in sorted(amounts.items(), key=lambda item: _class_order(item[0]))
+            )
+    by_kind = dict(
+        Alert.objects.filter(client=client, resolved_at__isnull=True).order_by()
+        .values_list("kind").annotate(count=Count("id"))
+    )
+    alerts_by_kind = sorted(
+        ({"kind": kind, "label": Alert.Kind(kind).label if kind in Alert.Kind.values else kind, "count": count,
+          "css": SEVERITY_CSS[Alert.SEVERITY_BY_KIND.get(kind, AlertSeverity.LOW)],
+          "severity": Alert.SEVERITY_BY_KIND.get(kind, AlertSeverity.LOW)} for kind, count in by_kind.items()),
+        key=lambda row: (-row["severity"], -row["count"]),
+    )
+    goals = list(client.goals.prefetch_related("linked_accounts").order_by("target_date", "id")[:PANEL_GOALS_SHOWN])
     return {
-        "client": client, "snapshot": snapshot, "top_classes": top_classes,
-        "open_alert_count": alert_list_open_for_client(client=client).count(),
+        "client": client, "snapshot": snapshot, "class_rows": class_rows, "has_target": has_target,
+        "no_target_reason": "" if has_target or snapshot is None else (
+            _("The client has no risk level, so there is no target allocation.") if not client.risk_level
+            else _("No active model allocation for risk level %(level)s.") % {"level": client.risk_level}),
+        "goals": [(goal, goal_progress(goal=goal, today=today)) for goal in goals],
+        "alerts_by_kind": alerts_by_kind,
+        "open_alert_count": sum(by_kind.values()),
     }
+
+
+PANEL_GOALS_SHOWN = 5
+
+
+def client_alert_facts(*, request, client: Client) -> list[panels.Fact]:
+    """The client page's header fact from this app: open alerts by severity (one query), linking to the
+    portfolio page. Registered with crm.panels.facts_register in apps.py."""
+    counts = dict(
+        Alert.objects.filter(client=client, resolved_at__isnull=True).annotate(severity=alert_severity_expression())
+        .order_by().values_list("severity").annotate(count=Count("id"))
+    )
+    badges = tuple(
+        (f"{counts[severity]} {AlertSeverity(severity).label}", SEVERITY_CSS[AlertSeverity(severity)])
+        for severity in sorted(counts, reverse=True)
+    )
+    return [panels.Fact(key="alerts", label=_("Open alerts"), value="" if badges else _("None"), badges=badges,
+                        url=reverse("portfolios:client-portfolio", args=[client.pk]))]
 
 
 DASHBOARD_ALERT_CLIENTS = 5  # clients on the dashboard panel, most severe first

@@ -29,3 +29,11 @@ def panels_queries(slot: str, *, user, **objects) -> int:
     with CaptureQueriesContext(connection) as queries:
         panels.render(slot, request=request, **objects)
     return len(queries)
+
+
+def facts_queries(*, user, client) -> int:
+    """How many queries the apps' client facts (the client page's header strip) cost together."""
+    request = _request(user)
+    with CaptureQueriesContext(connection) as queries:
+        panels.facts_collect(request=request, client=client)
+    return len(queries)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from crm import panels, services
 from crm.models import Assignment, Client, LifecycleTransition
 from tests.factories import HouseholdMemberFactory, ManagerFactory, TagFactory
-from tests.panels import panels_queries
+from tests.panels import facts_queries, panels_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,8 @@ def test_it_gives_compliance_the_page_without_change_controls(client, compliance
 def app_panel_queries(client_record, user) -> int:
     """The queries of the panels other apps contribute to the page, counted alone; each app keeps its own constant."""
     return (panels_queries(panels.CLIENT_MAIN, user=user, client=client_record)
-            + panels_queries(panels.CLIENT_SIDE, user=user, client=client_record))
+            + panels_queries(panels.CLIENT_SIDE, user=user, client=client_record)
+            + facts_queries(user=user, client=client_record))
 
 
 @pytest.mark.parametrize("history_rows", [3, 30])
@@ -101,8 +102,9 @@ def test_it_renders_in_a_constant_number_of_queries(client, team_lead, owner, cl
     # target, 5 its tags, 6 assignments with managers and assigners, 7 lifecycle transitions with who,
     # 8 household membership with household, 9 visible household members with clients and RMs,
     # 10 combined AUM (one aggregate), 11 whether the user may edit the client, 12 the navbar's unread
-    # notification count; plus the apps' panels' own queries, which each app keeps constant.
-    with django_assert_num_queries(12 + app_panel_queries(client_record, team_lead)):
+    # notification count, 13-15 saving the session with the recently viewed clients (savepoint, update,
+    # release); plus the apps' panels' and header facts' own queries, which each app keeps constant.
+    with django_assert_num_queries(15 + app_panel_queries(client_record, team_lead)):
         response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
     assert response.status_code == 200
     assert len(response.context["assignments"]) == history_rows + 1

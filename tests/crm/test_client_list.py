@@ -158,10 +158,11 @@ def test_it_lists_clients_in_a_constant_number_of_queries(client, owner, django_
     for index in range(count):
         ClientFactory(legal_name=f"Client {index:03d}", manager=owner).tags.add(tag)
     client.force_login(owner)
-    # 1 session, 2 user, 3 user's groups (roles), 4 the page of clients (+1 row to know if there is a
-    # next page; primary RM joined), 5 their tags (one prefetch for the page), 6 the RM choices of the
-    # filter, 7 the tag choices of the filter, 8 the user's saved filters, 9 the navbar's unread
-    # notification count.
-    with django_assert_num_queries(9):
+    # 1 session, 2 user, 3 user's groups (roles), 4 the count and AUM sum of the filtered list (one
+    # aggregate), 5 the user's chosen columns, 6 the page of clients (+1 row to know if there is a
+    # next page; primary RM joined), 7 their tags (one prefetch for the page), 8 the RM choices of the
+    # filter, 9 the tag choices of the filter, 10 the user's saved filters, 11 the navbar's unread
+    # notification count. (No recently viewed clients in this session, so no query for them.)
+    with django_assert_num_queries(11):
         response = client.get(reverse("crm:client-list"), {"q": "client", "sort": "-aum"})
     assert len(response.context["page"].object_list) == count

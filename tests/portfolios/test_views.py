@@ -1,5 +1,6 @@
 """Portfolio pages: the client page, rebalance preview → proposal → status, goals, limits, alerts."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -248,7 +249,8 @@ def test_the_client_panel_shows_aum_classes_alerts_and_the_link(owner, portfolio
     html = panel_html(panels.CLIENT_MAIN, "portfolio", user=owner, client=portfolio)
 
     assert "1,000,000.00 CNY" in html
-    assert "Equity: 70.00%" in html
+    # Every class is a row of the panel's table now (label, actual %, target and drift when modelled).
+    assert re.search(r"<td>Equity</td>\s*<td class=\"text-end\">70.00%</td>", html)
     assert portfolio_url(portfolio) in html
     assert 'data-testid="panel-alert-count"' in html
 
