@@ -12,3 +12,10 @@ class CommunicationsConfig(AppConfig):
 
         feedback_register()
         reminders_register()
+
+        from crm import audit
+
+        from .models import Complaint, ContactLog, Feedback, Review
+
+        for model in (ContactLog, Review, Feedback, Complaint):  # on the History tab and in the audit search
+            audit.history_source_register(model, client_path="client_id")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crm import attention
+from crm.history import history_bulk_update
 from crm.models import Client
 
 from . import selectors
@@ -310,8 +311,12 @@ def reminder_done(*, reminder: Reminder, user) -> Reminder:
     """Someone marks a reminder done: it leaves the Today page and is not escalated. A follow-up's
     reminder done means its next steps (of that client, that day) are done."""
     if reminder.kind == selectors.KIND_FOLLOW_UP:
-        ContactLog.objects.filter(client_id=reminder.client_id, next_step_due_on=reminder.due_on,
-                                  next_step_done_at__isnull=True).update(next_step_done_at=timezone.now())
+        # Saved with their history rows (not .update()): the audit trail says who closed each next step.
+        contacts = list(ContactLog.objects.filter(client_id=reminder.client_id, next_step_due_on=reminder.due_on,
+                                                  next_step_done_at__isnull=True))
+        for contact in contacts:
+            contact.next_step_done_at = timezone.now()
+        history_bulk_update(contacts, ContactLog, ["next_step_done_at"], user=user, reason=_("Reminder done"))
     _reminders_close(Reminder.objects.filter(pk=reminder.pk), user=user)
     reminder.refresh_from_db(fields=["done_at", "done_by"])
     return reminder

@@ -54,6 +54,13 @@ def is_supervisor(user) -> bool:
     return has_role(user, Role.ADMINISTRATOR, Role.COMPLIANCE)
 
 
+def may_read_audit(user) -> bool:
+    """The audit trail of every client (search, export, the log of views of sensitive data) and
+    Django's admin log: compliance and administrators. A client's own History tab follows
+    ``client_get_visible`` instead."""
+    return has_role(user, Role.ADMINISTRATOR, Role.COMPLIANCE)
+
+
 def is_relationship_manager(user) -> bool:
     return has_role(user, Role.RELATIONSHIP_MANAGER)
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
@@ -22,6 +23,7 @@ from .models import (
     LifecycleTransition,
     PublicLink,
     SavedFilter,
+    SensitiveView,
     Tag,
     Team,
     User,
@@ -70,6 +72,15 @@ class TeamAdmin(HistoryAdmin):
 class TagAdmin(admin.ModelAdmin):
     list_display = ("name",)
     search_fields = ("name",)
+
+
+class NoDeleteAdmin:
+    """Audit-bearing rows (clients, imports, merges, links, alerts…) are never deleted, by anyone: the
+    admin offers no delete page or action for them. A client leaves through its lifecycle
+    (termination makes it inactive) or a merge, both recorded."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -131,7 +142,7 @@ class ReassignActionForm(forms.Form):
 
 
 @admin.register(Client)
-class ClientAdmin(HistoryAdmin):
+class ClientAdmin(NoDeleteAdmin, HistoryAdmin):
     """Clients change here only through crm.services: the form saves with client_create /
     client_update, stage and RM move with the actions, and what services derive (stage, status,
     merge link, RM, AUM and tier, risk level) is read-only."""
@@ -299,7 +310,7 @@ class SavedFilterAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientImport)
-class ClientImportAdmin(admin.ModelAdmin):
+class ClientImportAdmin(NoDeleteAdmin, admin.ModelAdmin):
     list_display = (
         "file_name", "status", "row_count", "created_count", "updated_count", "skipped_count", "error_count",
         "uploaded_by", "uploaded_at",
@@ -310,14 +321,14 @@ class ClientImportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientMerge)
-class ClientMergeAdmin(admin.ModelAdmin):
+class ClientMergeAdmin(NoDeleteAdmin, admin.ModelAdmin):
     list_display = ("surviving_client", "merged_client", "source_import", "merged_by", "merged_at")
     search_fields = ("surviving_client__legal_name",)
     autocomplete_fields = ("surviving_client", "merged_client", "source_import", "merged_by")
 
 
 @admin.register(PublicLink)
-class PublicLinkAdmin(admin.ModelAdmin):
+class PublicLinkAdmin(NoDeleteAdmin, admin.ModelAdmin):
     """Links are issued from the client's pages; here they are read (who sent what, when used)."""
 
     list_display = ("purpose", "client", "issued_by", "issued_at", "expires_at", "used_at")
@@ -330,3 +341,26 @@ class PublicLinkAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SensitiveView)
+class SensitiveViewAdmin(ReadOnlyAdmin):
+    """Who opened which client's page, portfolio or export; compliance reads it (also at /clients/audit/views/)."""
+
+    list_display = ("viewed_at", "user", "what", "client", "detail", "ip_address")
+    list_filter = ("what",)
+    search_fields = ("client__legal_name", "user__username", "detail")
+    list_select_related = ("user", "client")
+    date_hierarchy = "viewed_at"
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(ReadOnlyAdmin):
+    """Django's own log of what was done in this admin, read by compliance and administrators; nobody
+    edits or deletes it."""
+
+    list_display = ("action_time", "user", "content_type", "object_repr", "action_flag", "change_message")
+    list_filter = ("action_flag", "content_type")
+    search_fields = ("object_repr", "user__username", "change_message")
+    list_select_related = ("user", "content_type")
+    date_hierarchy = "action_time"

@@ -12,3 +12,10 @@ class CrmConfig(AppConfig):
         from .security import session_activity_start
 
         user_logged_in.connect(session_activity_start, dispatch_uid="crm.security.session_activity_start")
+
+        from . import audit
+        from .models import Assignment, Client, HouseholdMember
+
+        audit.history_source_register(Client, client_path="id")
+        audit.history_source_register(Assignment, client_path="client_id")
+        audit.history_source_register(HouseholdMember, client_path="client_id")

@@ -8,4 +8,5 @@ def roles(request) -> dict:
         "nav_imports": access.may_read_imports(user),
         "nav_team_pages": access.may_use_team_pages(user),
         "nav_admin": access.may_use_admin(user),
+        "nav_audit": access.may_read_audit(user),
     }

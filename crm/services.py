@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access, normalisers, selectors
+from .history import history_bulk_update, history_note
 from .models import (
     Assignment,
     Client,
@@ -38,7 +39,13 @@ def client_aum_tiers_refresh() -> int:
     moved = 0
     for tier in Client.AumTier:
         condition = selectors.aum_tier_condition(tier, thresholds)
-        moved += Client.objects.filter(condition).exclude(aum_tier=tier).update(aum_tier=tier)
+        # Not .update(): the audit trail gets one history row per re-tiered client.
+        clients = list(Client.objects.filter(condition).exclude(aum_tier=tier))
+        for client in clients:
+            client.aum_tier = tier
+        history_bulk_update(clients, Client, ["aum_tier"], user=None,
+                            reason=_("AUM tier thresholds changed"))
+        moved += len(clients)
     return moved
 
 
@@ -70,6 +77,7 @@ def assignment_transfer(
         )
         for ended in ending:
             ended.ended_at = now
+            history_note(ended, user=assigned_by, reason=reason)
             ended.save(update_fields=["ended_at"])
     elif open_assignments.filter(manager=manager).exists():
         raise ValidationError(_("%(manager)s already serves %(client)s.") % {"manager": manager, "client": client})
@@ -77,9 +85,11 @@ def assignment_transfer(
         client=client, manager=manager, role=role, started_at=now, reason=reason.strip(), assigned_by=assigned_by
     )
     assignment.full_clean()
+    history_note(assignment, user=assigned_by, reason=reason)
     assignment.save()
     if role == Assignment.Role.PRIMARY:
         client.primary_manager = manager
+        history_note(client, user=assigned_by, reason=reason)
         client.save(update_fields=["primary_manager", "updated_at"])
     return assignment
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, views
+from . import audit_views, import_views, views
 
 app_name = "crm"
 
@@ -32,5 +32,10 @@ urlpatterns = [
     path("workload/", views.workload, name="workload"),
     path("handover/", views.handover, name="handover"),
     path("handover/confirm/", views.handover_confirm, name="handover-confirm"),
+    # Audit trail (issue 10): the client's History tab; compliance's changes, export and views log
+    path("<int:pk>/history/", audit_views.client_history, name="client-history"),
+    path("audit/", audit_views.audit_changes, name="audit-changes"),
+    path("audit/export/", audit_views.audit_changes_export, name="audit-changes-export"),
+    path("audit/views/", audit_views.audit_views, name="audit-views"),
     path("pick/", views.client_pick, name="client-pick"),
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST, require_safe
 
-from . import access, panels, pickers, selectors, services, spreadsheets
+from . import access, audit, panels, pickers, selectors, services, spreadsheets
 from .forms import (
     ClientFilterForm,
     ClientForm,
@@ -24,6 +24,7 @@ from .forms import (
     SavedFilterForm,
     form_errors_add,
 )
+from .models import SensitiveView
 
 PAGE_SIZE = 50
 
@@ -143,6 +144,8 @@ def client_export(request):
         client.get_lifecycle_stage_display(), client.get_status_display(),
         ", ".join(tag.name for tag in client.tags.all()),
     ] for client in clients.iterator(chunk_size=2000))
+    audit.sensitive_view_record(request=request, what=SensitiveView.What.CLIENT_EXPORT,
+                                detail=f"{export_format}: {_query_without(request, 'format')}")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return spreadsheets.spreadsheet_response(headers=headers, rows=rows, file_format=export_format,
                                              file_name=f"clients-{stamp}")
@@ -219,6 +222,7 @@ def client_detail(request, pk: int):
     })
     request.session[RECENT_SESSION_KEY] = services.client_recent_push(
         recent_ids=request.session.get(RECENT_SESSION_KEY), client_id=client.pk)
+    audit.sensitive_view_record(request=request, what=SensitiveView.What.CLIENT_PAGE, client_id=client.pk)
     return render(request, "crm/client_detail.html", context)
 
 

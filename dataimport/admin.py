@@ -18,3 +18,6 @@ class ImportUploadAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an import is part of the audit trail: the rows it wrote point to it

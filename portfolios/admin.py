@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crm.admin import HistoryAdmin, ReadOnlyAdmin, ReadOnlyInline, form_instance_adopt
+from crm.admin import HistoryAdmin, NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyInline, form_instance_adopt
 
 from . import services
 from .models import (
@@ -276,7 +276,7 @@ class DrawdownLimitAdmin(HistoryAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(NoDeleteAdmin, admin.ModelAdmin):
     list_display = ("message", "client", "kind", "subject", "raised_at", "resolved_at", "acknowledged_by")
     list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter), ("acknowledged_at", admin.EmptyFieldListFilter))
     search_fields = ("client__legal_name", "subject", "message")

@@ -32,3 +32,12 @@ class PortfoliosConfig(AppConfig):
             kind=selectors.ALERT_ATTENTION_KIND, label=_("Open portfolio alerts"),
             collect=selectors.alert_attention_items, order=50))
         demo.demo_step_register(demo.DemoStep(key="portfolios", build=portfolio_demo_build, order=10))
+
+        from crm import audit
+
+        from .models import Account, Alert, DrawdownLimit, Goal, Holding, RebalanceProposal, SuitabilityException
+
+        # The client's History tab and compliance's audit search read these tables' history.
+        for model in (Account, Alert, DrawdownLimit, Goal, RebalanceProposal, SuitabilityException):
+            audit.history_source_register(model, client_path="client_id")
+        audit.history_source_register(Holding, client_path="account__client_id")

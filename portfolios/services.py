@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from crm.history import history_note
 from crm.models import Client
 from crm.selectors import aum_tier_for
 from crm.services import client_aum_set
@@ -94,12 +95,13 @@ def valuations_refresh_enqueue(*, client_ids, valuation_date: date) -> int:
 
 def holding_upsert(
     *, account: Account, instrument: Instrument, quantity: Decimal, cost: Decimal, market_value: Decimal,
-    currency: str, valuation_date: date, is_illiquid: bool | None = None,
+    currency: str, valuation_date: date, is_illiquid: bool | None = None, recorded_by=None, reason: str = "",
 ) -> tuple[Holding, bool]:
     """Create or update the account's position in the instrument; ``changed`` is False when
     nothing differed (so re-importing the same file writes nothing). ``is_illiquid=None``
     keeps the flag as it is. The caller queues the revaluation of the clients whose positions
-    changed (``valuations_refresh_enqueue``), once per client rather than per position."""
+    changed (``valuations_refresh_enqueue``), once per client rather than per position.
+    ``recorded_by`` and ``reason`` go to the holding's history row (an import names its file)."""
     values = {
         "quantity": quantity, "cost": cents(cost), "market_value": cents(market_value),
         "currency": currency.upper(), "valuation_date": valuation_date,
@@ -109,6 +111,7 @@ def holding_upsert(
     holding = Holding.objects.filter(account=account, instrument=instrument).first()
     if holding is None:
         holding = Holding(account=account, instrument=instrument, **values)
+        history_note(holding, user=recorded_by, reason=reason)
         holding.full_clean()
         holding.save()
         return holding, True
@@ -117,6 +120,7 @@ def holding_upsert(
         return holding, False
     for field in changed:
         setattr(holding, field, values[field])
+    history_note(holding, user=recorded_by, reason=reason)
     holding.full_clean()
     holding.save(update_fields=changed)
     return holding, True

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from crm.forms import form_errors_add
-from crm import access
+from crm import access, audit
+from crm.models import SensitiveView
 from crm.access import client_get_editable, client_get_visible, client_list_editable, client_list_visible
 from dataimport import engine
 
@@ -48,6 +49,7 @@ def client_portfolio(request, pk: int):
     client = client_get_visible(user=request.user, pk=pk)
     context = selectors.portfolio_page(client=client)
     context["can_edit"] = access.client_may_edit(user=request.user, client_id=client.pk)
+    audit.sensitive_view_record(request=request, what=SensitiveView.What.PORTFOLIO_PAGE, client_id=client.pk)
     return render(request, "portfolios/client_portfolio.html", context)
 
 

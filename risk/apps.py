@@ -23,3 +23,10 @@ class RiskConfig(AppConfig):
             attention.register(attention.AttentionSource(kind=kind, label=label, collect=collect, order=order))
         # Before portfolios' step (order 10), which gives a level to demo clients still without one.
         demo.demo_step_register(demo.DemoStep(key="risk", build=risk_demo_build, order=5))
+
+        from crm import audit
+
+        from .models import Assessment, RecordedLevel
+
+        for model in (Assessment, RecordedLevel):  # on the client's History tab and in the audit search
+            audit.history_source_register(model, client_path="client_id")

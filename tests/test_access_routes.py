@@ -64,6 +64,7 @@ EDITS = {"owner", "team_lead", "administrator"}
 CHANGERS = set(STAFF) - {"compliance"}  # register, import and change clients (their own)
 LEADS = {"team_lead", "other_lead", "administrator"}  # workload, handover
 IMPORT_READERS = {"owner", "compliance", "administrator"}  # the owner's import: uploader and supervisors
+AUDITORS = {"compliance", "administrator"}  # every client's audit trail and the log of sensitive views
 
 LOGIN = "login"  # a redirect to the login page
 
@@ -261,6 +262,11 @@ ROUTES: dict[str, Route] = {
         get=everyone(405), post=only(EDITS, 302)),
     # --- crm: team lead pages
     "crm:workload": Route(get=only(LEADS), post=only(LEADS)),
+    # The audit pages only read: a POST is refused (405) before anything else is asked.
+    "crm:client-history": Route(kwargs=client_pk, get=only(SEES), post=everyone(405)),
+    "crm:audit-changes": Route(get=only(AUDITORS), post=everyone(405)),
+    "crm:audit-changes-export": Route(get=only(AUDITORS), post=everyone(405)),
+    "crm:audit-views": Route(get=only(AUDITORS), post=everyone(405)),
     "crm:handover": Route(get=only(LEADS), post=only(LEADS)),
     "crm:handover-confirm": Route(get=everyone(405), post=only(LEADS)),
     # --- crm: client import (the owner's upload, waiting for its commit)
@@ -541,6 +547,21 @@ def test_admin_is_for_administrators_and_compliance(browser, world, role, may_us
         assert response.url.startswith(reverse("admin:login"))
     assert (world.client.legal_name in response.content.decode()) == may_use
     assert (reverse("admin:index") in browser.get(reverse("home")).content.decode()) == may_use
+
+
+@pytest.mark.parametrize("role,may_read", [
+    ("owner", False), ("team_lead", False), ("compliance", True), ("administrator", True),
+])
+def test_the_admin_log_and_the_log_of_sensitive_views_are_for_administrators_and_compliance(
+        browser, world, role, may_read):
+    user = User.objects.get(pk=world.users[role].pk)
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    browser.force_login(user)
+
+    for name in ("admin:admin_logentry_changelist", "admin:crm_sensitiveview_changelist"):
+        response = browser.get(reverse(name))
+        assert response.status_code == (200 if may_read else 302), name
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -311,11 +311,13 @@ class PositionsImport(ImportKind):
         refresh: dict[int, date] = {}
         institutions: dict[str, Institution] = {}
         opened: dict[tuple, Account] = {}
+        reason = _("Positions import of %(file)s") % {"file": report.file_name}
         for row in rows:
             p = row.parsed
             account = p.account or _account_open(p, institutions, opened)
             instrument = p.instrument or _instrument_add(p.instrument_fields)
-            _holding, changed = services.holding_upsert(account=account, instrument=instrument, **_values(p))
+            _holding, changed = services.holding_upsert(account=account, instrument=instrument, recorded_by=user,
+                                                        reason=reason, **_values(p))
             if changed:
                 refresh[p.client.pk] = max(refresh.get(p.client.pk, p.valuation_date), p.valuation_date)
         queued = sum(
