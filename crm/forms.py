@@ -12,6 +12,7 @@ from .scales import RiskLevel
 
 from . import access, selectors, services
 from .models import Assignment, Client, Household, HouseholdMember, Tag
+from .pickers import ClientMultiplePicker
 
 
 def _helper(*, submit_label, action: str = "", method: str = "post") -> FormHelper:
@@ -213,12 +214,14 @@ class HandoverForm(forms.Form):
         label=_("Clients"), widget=forms.RadioSelect, initial="all",
         choices=[("all", _("All of their clients")), ("selected", _("Only the clients selected below"))],
     )
-    clients = forms.CharField(
-        label=_("Selected clients"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Client numbers separated by commas or spaces (used only for “selected”)."),
+    clients = forms.ModelMultipleChoiceField(
+        label=_("Selected clients"), required=False, queryset=Client.objects.none(),
+        widget=ClientMultiplePicker(scope=ClientMultiplePicker.EDITABLE),
+        help_text=_("Search by name, phone, ID or client number (used only for “selected”)."),
     )
     targets = StaffMultipleChoiceField(label=_("Relationship managers who take over"),
-                                       queryset=get_user_model().objects.none())
+                                       queryset=get_user_model().objects.none(),
+                                       widget=forms.SelectMultiple(attrs={"data-picker": "choices"}))
     reason = forms.CharField(label=_("Reason"), max_length=255)
 
     def __init__(self, *args, user, **kwargs):
@@ -226,13 +229,8 @@ class HandoverForm(forms.Form):
         staff = access.manager_list_assignable(user=user).order_by("first_name", "last_name")
         self.fields["leaving_manager"].queryset = staff
         self.fields["targets"].queryset = staff
+        self.fields["clients"].queryset = access.client_list_editable(user=user)
         self.helper = _helper(submit_label=_("Preview handover"), action=reverse("crm:handover"))
-
-    def clean_clients(self):
-        raw = self.cleaned_data["clients"].replace(",", " ").split()
-        if not all(part.isdigit() for part in raw):
-            raise forms.ValidationError(_("Enter client numbers only."))
-        return [int(part) for part in raw]
 
     def clean(self):
         cleaned = super().clean()
@@ -244,7 +242,7 @@ class HandoverForm(forms.Form):
         return cleaned
 
     def client_ids(self) -> list[int] | None:
-        return self.cleaned_data["clients"] if self.cleaned_data["scope"] == "selected" else None
+        return [c.pk for c in self.cleaned_data["clients"]] if self.cleaned_data["scope"] == "selected" else None
 
 
 # ---------------------------------------------------------------------------

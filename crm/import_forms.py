@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from dataimport.forms import ImportUploadForm
 
 from . import imports
+from .pickers import ClientPicker
 from .services import KEEP, TAKE
 
 
@@ -101,8 +102,8 @@ class MergeChooseForm(forms.Form):
     """Step one of a manual merge: the record to merge into this one."""
 
     other = forms.IntegerField(
-        label=gettext_lazy("Client number of the duplicate record"), min_value=1,
-        help_text=gettext_lazy("The number in the address of its client page; it is merged into this record."),
+        label=gettext_lazy("The duplicate record"), min_value=1, widget=ClientPicker(scope=ClientPicker.EDITABLE),
+        help_text=gettext_lazy("Search by name, phone, ID or client number; it is merged into this record."),
     )
 
     def __init__(self, *args, **kwargs):

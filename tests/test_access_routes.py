@@ -269,6 +269,8 @@ ROUTES: dict[str, Route] = {
     "crm:audit-views": Route(get=only(AUDITORS), post=everyone(405)),
     "crm:handover": Route(get=only(LEADS), post=only(LEADS)),
     "crm:handover-confirm": Route(get=everyone(405), post=only(LEADS)),
+    # Answers everyone, with only the clients each may see (test_the_client_picker_offers_only_...).
+    "crm:client-pick": Route(get=everyone(200), post=everyone(405)),
     # --- crm: client import (the owner's upload, waiting for its commit)
     "crm:import-list": Route(get=everyone(200), post=everyone(405)),
     "crm:import-upload": Route(get=only(CHANGERS), post=only(CHANGERS)),
@@ -299,6 +301,7 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w: {"pk": w.holding.pk}, get=only(EDITS), post=only(EDITS, 302),
         data=lambda w: {"reason": "Inherited shares", "client_acknowledged": "on",
                         "client_acknowledged_on": timezone.localdate().isoformat()}),
+    "portfolios:alert-list": Route(get=everyone(200), post=everyone(405)),
     "portfolios:alert-acknowledge": Route(kwargs=lambda w: {"pk": w.alert.pk}, get=everyone(405),
                                           post=only(EDITS, 302)),
     "portfolios:import-positions": Route(get=only(CHANGERS), post=only(CHANGERS)),
@@ -586,3 +589,25 @@ def test_the_navigation_offers_the_pages_the_role_may_open(browser, world, role)
             assert ROUTES[name].get[role] == 200, f"{role} is offered {name}, which answers them 404"
     assert (f'href="{reverse("crm:workload")}"' in page) == (role in LEADS)
     assert f'href="{reverse("crm:import-list")}"' in page  # compliance reads the import history too
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_the_client_picker_offers_only_the_clients_the_role_may_see_or_edit(browser, world, role):
+    browser.force_login(world.users[role])
+    url = reverse("crm:client-pick")
+
+    def offered(**params) -> bool:
+        response = browser.get(url, {"q": world.client.legal_name, **params})
+        assert response.status_code == 200
+        return world.client.pk in [row["id"] for row in response.json()["results"]]
+
+    assert offered() == (role in SEES)
+    assert offered(scope="editable") == (role in EDITS)
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_the_alerts_page_lists_the_alerts_of_the_clients_the_role_may_see(browser, world, role):
+    browser.force_login(world.users[role])
+    response = browser.get(reverse("portfolios:alert-list"))
+    alerts = [alert.pk for group in response.context["groups"] for alert in group.alerts]
+    assert (world.alert.pk in alerts) == (role in SEES)

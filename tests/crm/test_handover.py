@@ -33,7 +33,7 @@ def primaries(clients) -> list[str]:
 
 
 def form_data(owner, targets, **extra) -> dict:
-    return {"leaving_manager": owner.pk, "scope": "all", "clients": "", "targets": [t.pk for t in targets],
+    return {"leaving_manager": owner.pk, "scope": "all", "targets": [t.pk for t in targets],
             "reason": "Owner leaves the bank", **extra}
 
 
@@ -81,7 +81,7 @@ def test_confirming_applies_the_choices_made_on_the_preview(client, team_lead, o
 
 def test_it_moves_only_the_selected_clients(client, team_lead, owner, teammate, leaving_book):
     client.force_login(team_lead)
-    chosen = f"{leaving_book[1].pk}, {leaving_book[3].pk}"
+    chosen = [leaving_book[1].pk, leaving_book[3].pk]  # picked in the client picker
     response = client.post(reverse("crm:handover-confirm"),
                            form_data(owner, [teammate], scope="selected", clients=chosen))
     assert response.status_code == 302
