@@ -2,12 +2,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from communications import views as communications_views
 from crm import views as crm_views
 
-admin.site.site_header = "RM CRM"
+# Lazy, so the admin says it in the reader's language (客户经理 CRM in Chinese).
+admin.site.site_header = _("RM CRM")
+admin.site.site_title = _("RM CRM")
 
 urlpatterns = [
     # Home: the Today page for RMs and team leads, the dashboard for compliance and administrators.
