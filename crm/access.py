@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import Assignment, Client, Household, HouseholdMember, Team
+from .models import Assignment, Client, Household, HouseholdMember, RegistrationConflict, Team
 from .roles import Role, has_role
 
 # ---------------------------------------------------------------------------
@@ -71,11 +71,35 @@ def serves_clients(user) -> bool:
 
 
 def may_use_admin(user) -> bool:
-    """Django admin: administrators, and compliance (reading: its permissions are view-only).
+    """Django admin: administrators, compliance (reading: its permissions are view-only) and the
+    data desk (FX rates and prices only: its group holds no other permission).
 
     The staff flag alone is not enough: an RM or team lead marked staff by mistake would read
     every client there, since admin lists are not narrowed to the clients one serves."""
-    return bool(getattr(user, "is_staff", False)) and is_supervisor(user)
+    return bool(getattr(user, "is_staff", False)) and (is_supervisor(user) or has_role(user, Role.DATA_DESK))
+
+
+def may_edit_market_data(user) -> bool:
+    """Import instrument prices and edit FX rates: administrators and the data desk. A price
+    revalues every holder of the instrument in every team, so RMs and team leads may not."""
+    return has_role(user, Role.ADMINISTRATOR, Role.DATA_DESK)
+
+
+def may_see_full_pii(*, user, client) -> bool:
+    """Whether ID and phone numbers of this client are shown in full (``crm.masking``), else masked.
+
+    In full for those who need them: the client's own RM (primary or backup), compliance and
+    administrators. Masked for a team lead looking at a team member's client (they supervise the
+    book, they do not call the client) and for anyone else. No query: an RM (not a lead) only ever
+    sees clients they serve, and a lead's own clients are those they are primary RM of.
+    """
+    if is_supervisor(user):
+        return True
+    if not serves_clients(user):
+        return False
+    if client.primary_manager_id is not None and client.primary_manager_id == user.pk:
+        return True
+    return not has_role(user, Role.TEAM_LEAD)
 
 
 def require(allowed: bool) -> None:
@@ -196,6 +220,19 @@ def household_member_list_removable(*, user) -> QuerySet[HouseholdMember]:
 def household_member_get_removable(*, user, household_id: int, pk: int) -> HouseholdMember:
     return get_object_or_404(
         household_member_list_removable(user=user).filter(household_id=household_id).select_related("client"), pk=pk)
+
+
+def registration_conflict_list_visible(*, user) -> QuerySet[RegistrationConflict]:
+    """Open registration conflicts a user sorts out: administrators all; a team lead those tried by a
+    member of their teams or touching a client of one (both leads hear of it)."""
+    conflicts = RegistrationConflict.objects.filter(resolved_at__isnull=True)
+    if has_role(user, Role.ADMINISTRATOR):
+        return conflicts
+    if not has_role(user, Role.TEAM_LEAD):
+        return conflicts.none()
+    members = Team.objects.filter(lead=user).values("members")
+    return conflicts.filter(Q(requested_by__in=members) | Q(requested_by=user) | Q(client__primary_manager__in=members)
+                            | Q(client__primary_manager=user))
 
 
 def manager_list_assignable(*, user) -> QuerySet:

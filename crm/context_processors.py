@@ -8,5 +8,6 @@ def roles(request) -> dict:
         "nav_imports": access.may_read_imports(user),
         "nav_team_pages": access.may_use_team_pages(user),
         "nav_admin": access.may_use_admin(user),
+        "nav_market_data": access.may_edit_market_data(user),
         "nav_audit": access.may_read_audit(user),
     }

@@ -94,9 +94,13 @@ class ClientFilterForm(forms.Form):
         )
 
     def selector_params(self) -> dict:
-        """The cleaned values for ``selectors.client_list_search``; an invalid field counts as unset."""
+        """The cleaned values for ``selectors.client_list_search``; an invalid filter counts as unset,
+        but an invalid search (too long, a NUL byte) matches nothing: dropping it would list every client."""
         self.is_valid()
-        return {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
+        params = {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
+        if "q" in self.errors:
+            params[selectors.SEARCH_INVALID] = True
+        return params
 
 
 class SavedFilterForm(forms.Form):
@@ -171,6 +175,11 @@ class ClientForm(forms.ModelForm):
             Fieldset(_("Other"), *(["primary_manager"] if "primary_manager" in self.fields else []), "tags",
                      "notes"),
         )
+
+    def _get_validation_exclusions(self):
+        # The ID document's uniqueness is the service's to check, on the normalised number and without
+        # telling an RM that someone they may not see holds it (the model constraint would).
+        return {*super()._get_validation_exclusions(), "id_type"}
 
     def service_fields(self) -> dict:
         """The fields for ``client_create`` / ``client_update``, as typed: the service normalises names,

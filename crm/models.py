@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -13,6 +15,19 @@ from dataimport.models import ImportUpload
 
 from .history import audited_history
 from .scales import RiskBasis, RiskLevel
+
+
+# Free text a user types or imports (notes, addresses) is bounded: a 5 MB notes field is an
+# accident or an attack, never a note.
+TEXT_MAX_LENGTH = 5000
+
+
+def date_not_in_future(value) -> None:
+    """A date of birth or incorporation, or of a KYC check, cannot lie ahead (a field validator, so the
+    form, the import, the admin and every service refuse it alike)."""
+    if value and value > timezone.localdate():
+        raise ValidationError(_("The date %(date)s is in the future."), code="future",
+                              params={"date": value.isoformat()})
 
 
 class User(AbstractUser):
@@ -139,16 +154,18 @@ class Client(models.Model):
     preferred_name = models.CharField(_("preferred name"), max_length=200, blank=True)
     id_type = models.CharField(_("ID document type"), max_length=20, choices=IdType, default=IdType.RESIDENT_ID)
     id_number = models.CharField(_("ID document number"), max_length=64, blank=True, db_index=True)
-    birth_date = models.DateField(_("date of birth / incorporation"), null=True, blank=True)
+    birth_date = models.DateField(_("date of birth / incorporation"), null=True, blank=True,
+                                  validators=[date_not_in_future])
     phone = models.CharField(_("phone"), max_length=32, blank=True, db_index=True, help_text=_("E.164, e.g. +8613800138000"))
     email = models.EmailField(_("e-mail"), blank=True, db_index=True)
-    address = models.TextField(_("address"), blank=True)
+    address = models.TextField(_("address"), blank=True, max_length=TEXT_MAX_LENGTH,
+                               validators=[MaxLengthValidator(TEXT_MAX_LENGTH)])
     occupation = models.CharField(_("occupation"), max_length=120, blank=True)
     industry = models.CharField(_("industry"), max_length=120, blank=True)
     income_band = models.CharField(_("income band"), max_length=12, choices=IncomeBand, blank=True)
     source_of_funds = models.CharField(_("source of funds"), max_length=200, blank=True)
     kyc_status = models.CharField(_("KYC status"), max_length=10, choices=KycStatus, default=KycStatus.PENDING)
-    kyc_date = models.DateField(_("KYC date"), null=True, blank=True)
+    kyc_date = models.DateField(_("KYC date"), null=True, blank=True, validators=[date_not_in_future])
     investment_preference = models.CharField(
         _("investment preference"), max_length=20, choices=InvestmentPreference, blank=True
     )
@@ -158,7 +175,8 @@ class Client(models.Model):
         _("return expectation"), max_length=10, choices=ReturnExpectation, blank=True
     )
     tags = models.ManyToManyField(Tag, related_name="clients", blank=True, verbose_name=_("tags"))
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX_LENGTH,
+                             validators=[MaxLengthValidator(TEXT_MAX_LENGTH)])
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ACTIVE, db_index=True)
     lifecycle_stage = models.CharField(
         _("lifecycle stage"), max_length=12, choices=LifecycleStage, default=LifecycleStage.POTENTIAL, db_index=True
@@ -307,7 +325,8 @@ class Household(models.Model):
     """A relationship group (family, company and owner) whose assets are seen together."""
 
     name = models.CharField(_("name"), max_length=200)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX_LENGTH,
+                             validators=[MaxLengthValidator(TEXT_MAX_LENGTH)])
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     history = audited_history()
 
@@ -455,6 +474,39 @@ class ClientMerge(models.Model):
 
     def __str__(self) -> str:
         return f"→ {self.surviving_client} ({self.merged_at:%Y-%m-%d})"
+
+
+class RegistrationConflict(models.Model):
+    """Someone tried to register, by the form or an import, an ID document that a client they may
+    not see already holds. They are told only that the client cannot be created (so no RM can test
+    whether a person banks here); the conflict goes to the team leads of both RMs (their workload
+    page) and to administrators (admin), who sort it out."""
+
+    class Source(models.TextChoices):
+        FORM = "form", _("Client form")
+        IMPORT = "import", _("Client import")
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("tried by"))
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("registered client"))
+    source = models.CharField(_("source"), max_length=10, choices=Source)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration conflict")
+        verbose_name_plural = _("registration conflicts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open conflict per person and client: a repeated attempt (or an import's dry run
+            # and commit) does not pile up rows.
+            models.UniqueConstraint(fields=["requested_by", "client"], condition=Q(resolved_at__isnull=True),
+                                    name="registration_conflict_one_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requested_by} · {self.client_id} · {self.created_at:%Y-%m-%d}"
 
 
 class PublicLink(models.Model):

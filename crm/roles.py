@@ -17,6 +17,9 @@ class Role(models.TextChoices):
     TEAM_LEAD = "Team Lead", _("Team lead")
     COMPLIANCE = "Compliance", _("Compliance")
     ADMINISTRATOR = "Administrator", _("Administrator")
+    # Market data (instrument prices, FX rates): a price moves every holder of the instrument in
+    # every team, so it is not an RM's to set.
+    DATA_DESK = "Data Desk", _("Data desk")
 
 
 _RM_PERMISSIONS = [
@@ -40,7 +43,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.TEAM_LEAD: _RM_PERMISSIONS + ["crm.add_assignment", "crm.change_assignment", "crm.view_team"],
     Role.COMPLIANCE: ["*.view_*"],
     Role.ADMINISTRATOR: ["*.*"],
+    Role.DATA_DESK: ["portfolios.view_instrument", "portfolios.view_*instrumentprice", "portfolios.*_fxrate",
+                     "portfolios.add_instrumentprice", "portfolios.change_instrumentprice"],
 }
+
+# Market data: administrators and the data desk only (crm.access.may_edit_market_data).
+MARKET_DATA_PERMISSIONS: list[str] = [
+    "portfolios.add_instrumentprice", "portfolios.change_instrumentprice",
+    "portfolios.add_fxrate", "portfolios.change_fxrate",
+]
 
 # Settings-like models only administrators change; added by the apps that own them.
 ADMIN_ONLY_PERMISSIONS: list[str] = [
@@ -56,6 +67,8 @@ ADMIN_ONLY_PERMISSIONS: list[str] = [
 
 def _granted(role: str, label: str) -> bool:
     patterns = ROLE_PERMISSIONS[role]
+    if label in MARKET_DATA_PERMISSIONS:
+        return role in (Role.ADMINISTRATOR, Role.DATA_DESK)
     if role != Role.ADMINISTRATOR and label in ADMIN_ONLY_PERMISSIONS:
         return False
     allowed = any(fnmatchcase(label, p) for p in patterns if not p.startswith("!"))

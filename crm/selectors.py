@@ -9,7 +9,12 @@ from django.conf import settings
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.shortcuts import get_object_or_404
 
-from .access import client_list_editable, client_list_visible, manager_list_assignable
+from .access import (
+    client_list_editable,
+    client_list_visible,
+    manager_list_assignable,
+    registration_conflict_list_visible,
+)
 from .models import Client, ClientListPreference, Household, HouseholdMember, SavedFilter
 
 
@@ -69,6 +74,7 @@ LIFECYCLE_TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 RISK_NOT_ASSESSED = "none"
+SEARCH_INVALID = "search_invalid"  # set by ClientFilterForm when the search term was refused
 MANAGER_NONE = "none"
 STATUS_ALL = "all"
 
@@ -106,8 +112,9 @@ def _reverse(order):
 
 
 def search_term_normalise(term: str) -> str:
-    """Full-width to half-width (ＡＢ１２ → AB12), collapsed whitespace, trimmed."""
-    return " ".join(unicodedata.normalize("NFKC", term or "").split())
+    """Full-width to half-width (ＡＢ１２ → AB12), collapsed whitespace, trimmed; NUL bytes dropped
+    (PostgreSQL refuses them in a query)."""
+    return " ".join(unicodedata.normalize("NFKC", term or "").replace("\x00", "").split())
 
 
 def _search_condition(term: str) -> Q:
@@ -138,6 +145,8 @@ def client_list_search(*, user, params: Mapping | None = None) -> QuerySet[Clien
     """
     params = params or {}
     clients = client_list_visible(user=user).select_related("primary_manager").prefetch_related("tags")
+    if params.get(SEARCH_INVALID):
+        return clients.none()  # a refused search lists nothing, never everything
     term = search_term_normalise(params.get("q") or "")
     if term:
         clients = clients.filter(_search_condition(term))
@@ -309,6 +318,8 @@ def manager_workload(*, user) -> dict:
         "total_aum": sum((row.aum_sum or Decimal("0") for row in rows), Decimal("0")),
         "currency": settings.BASE_CURRENCY,
         "unassigned": unassigned.order_by("-aum_total", "id")[:UNASSIGNED_SHOWN],
+        "registration_conflicts": list(registration_conflict_list_visible(user=user).select_related(
+            "requested_by", "client__primary_manager")[:UNASSIGNED_SHOWN]),
         "unassigned_count": unassigned.count(),
     }
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access, normalisers, selectors
+from .models import RegistrationConflict
 from .history import history_bulk_update, history_note
 from .models import (
     Assignment,
@@ -147,12 +148,60 @@ def client_fields_normalise(*, fields: dict, client: Client | None = None) -> di
     return normalised
 
 
-@transaction.atomic
+IDENTIFIER_FIELDS = ("id_number", "phone", "email")
+
+
+def _client_identifiers_check(client: Client) -> None:
+    """A client needs an ID number, a phone or an e-mail: a name alone cannot be told from namesakes."""
+    if not any(getattr(client, field) for field in IDENTIFIER_FIELDS):
+        raise ValidationError({"id_number": _("Give at least one of ID number, phone or e-mail, so the client "
+                                              "can be told apart from namesakes.")})
+
+
+def client_id_document_holder(*, id_type: str, id_number: str, exclude_pk: int | None = None) -> Client | None:
+    """The client holding this ID document, if any (merged records keep theirs until moved)."""
+    if not id_number:
+        return None
+    return Client.objects.filter(id_type=id_type, id_number=id_number).exclude(pk=exclude_pk).first()
+
+
+def registration_conflict_record(*, user, client: Client, source: str) -> RegistrationConflict:
+    """Record that ``user`` tried to register ``client``'s ID document again without seeing that
+    client, for their team leads and administrators to sort out; one open record per pair."""
+    conflict, _created = RegistrationConflict.objects.get_or_create(
+        requested_by=user, client=client, resolved_at=None, defaults={"source": source})
+    return conflict
+
+
+def registration_refused_message() -> str:
+    """What an RM is told when the ID document belongs to a client they may not see: nothing about
+    that client, not even that it exists; the conflict goes to the leads (RegistrationConflict)."""
+    return _("This client cannot be registered with this ID document. Your team lead has been told and "
+             "will follow up.")
+
+
 def client_create(*, created_by, primary_manager=None, tags=(), **fields) -> Client:
     """Register a client (fields from CLIENT_EDITABLE_FIELDS, normalised by ``client_fields_normalise``),
-    record its first lifecycle stage and, when given, open its primary RM assignment."""
+    record its first lifecycle stage and, when given, open its primary RM assignment.
+
+    An ID document already registered to a client the user may not see is refused with a message
+    that says nothing of that client (``registration_refused_message``), and recorded as a
+    ``RegistrationConflict`` (outside the creation's transaction, so the refusal keeps it)."""
     _client_fields_check(fields)
-    client = Client(created_by=created_by, **client_fields_normalise(fields=fields))
+    normalised = client_fields_normalise(fields=fields)
+    holder = client_id_document_holder(id_type=normalised.get("id_type", Client.IdType.RESIDENT_ID),
+                                       id_number=normalised.get("id_number", ""))
+    if holder is not None and created_by is not None and not access.client_may_view(
+            user=created_by, client_id=holder.pk):
+        registration_conflict_record(user=created_by, client=holder, source=RegistrationConflict.Source.FORM)
+        raise ValidationError({"id_number": registration_refused_message()})
+    return _client_create(created_by=created_by, primary_manager=primary_manager, tags=tags, fields=normalised)
+
+
+@transaction.atomic
+def _client_create(*, created_by, primary_manager, tags, fields: dict) -> Client:
+    client = Client(created_by=created_by, **fields)
+    _client_identifiers_check(client)
     client.full_clean()
     client.save()
     if tags:
@@ -177,6 +226,11 @@ def client_update(*, client: Client, tags=None, **fields) -> Client:
     # Every given field is written: a ModelForm may already have set them on this very instance.
     for name, value in fields.items():
         setattr(client, name, value)
+    _client_identifiers_check(client)
+    if client_id_document_holder(id_type=client.id_type, id_number=client.id_number, exclude_pk=client.pk):
+        # Not "already registered": the other record may be a client this user may not see.
+        raise ValidationError({"id_number": _("This ID document cannot be used for this client; ask your "
+                                              "team lead.")})
     client.full_clean()
     if fields:
         client.save(update_fields=[*fields, "updated_at"])

@@ -164,7 +164,7 @@ def saved_filter_save(request):
             messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
             return redirect(f"{reverse('crm:client-list')}?{saved.query_string}")
     else:
-        messages.error(request, _("Give the filter a name."))
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
     return redirect(f"{reverse('crm:client-list')}?{form.data.get('query_string', '')}")
 
 

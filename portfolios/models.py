@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm.currencies import currency_code_validate
 from crm.history import audited_history
 from crm.models import Client
 from crm.scales import ProductRiskRating, RiskLevel
@@ -122,8 +123,12 @@ class Instrument(models.Model):
 class InstrumentPrice(models.Model):
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="prices", verbose_name=_("instrument"))
     price_date = models.DateField(_("price date"))
-    price = models.DecimalField(_("price"), max_digits=20, decimal_places=6)
-    currency = models.CharField(_("currency"), max_length=3)
+    price = models.DecimalField(_("price"), max_digits=20, decimal_places=6,
+                                validators=[MinValueValidator(Decimal("0.000001"))])
+    currency = models.CharField(_("currency"), max_length=3, validators=[currency_code_validate])
+    # Market data moves every holder of the instrument in every team: each change is kept (who, when,
+    # old → new), and only administrators and the data desk make them (crm.access.may_edit_market_data).
+    history = audited_history()
 
     class Meta:
         verbose_name = _("instrument price")
@@ -131,7 +136,9 @@ class InstrumentPrice(models.Model):
         ordering = ["-price_date"]
         constraints = [
             models.UniqueConstraint(fields=["instrument", "price_date"], name="instrument_price_unique_per_day"),
-            models.CheckConstraint(condition=Q(price__gte=0), name="instrument_price_not_negative"),
+            # A price of 0 would wipe out every holding of the instrument; no listed product is free.
+            models.CheckConstraint(condition=Q(price__gt=0), name="instrument_price_positive",
+                                   violation_error_message=_("A price must be above zero.")),
         ]
 
     def __str__(self) -> str:
@@ -153,7 +160,8 @@ class Holding(models.Model):
     is_illiquid = models.BooleanField(
         _("illiquid"), default=False, help_text=_("Rebalancing never proposes to sell an illiquid holding.")
     )
-    stop_loss_price = models.DecimalField(_("stop-loss price"), max_digits=20, decimal_places=6, null=True, blank=True)
+    stop_loss_price = models.DecimalField(_("stop-loss price"), max_digits=20, decimal_places=6, null=True, blank=True,
+                                          validators=[MinValueValidator(Decimal("0.000001"))])
     stop_loss_pct = models.DecimalField(
         _("stop-loss loss %"), **PERCENT, null=True, blank=True, validators=_percent_range,
         help_text=_("Loss against cost, in percent, that triggers the stop-loss."),
@@ -167,6 +175,9 @@ class Holding(models.Model):
         ordering = ["account", "instrument__code"]
         constraints = [
             models.UniqueConstraint(fields=["account", "instrument"], name="holding_unique_instrument_per_account"),
+            models.CheckConstraint(condition=Q(stop_loss_price__isnull=True) | Q(stop_loss_price__gt=0),
+                                   name="holding_stop_loss_price_positive",
+                                   violation_error_message=_("A stop-loss price must be above zero.")),
         ]
 
     def __str__(self) -> str:
@@ -588,12 +599,12 @@ class Goal(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="goals", verbose_name=_("client"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     name = models.CharField(_("name"), max_length=200)
-    target_amount = models.DecimalField(_("target amount"), **MONEY)
-    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    target_amount = models.DecimalField(_("target amount"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(_("currency"), max_length=3, default="CNY", validators=[currency_code_validate])
     target_date = models.DateField(_("target date"))
     linked_accounts = models.ManyToManyField(Account, related_name="goals", blank=True, verbose_name=_("linked accounts"))
     funded_amount = models.DecimalField(
-        _("current funding"), **MONEY, default=Decimal("0"),
+        _("current funding"), **MONEY, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Used when no accounts are linked."),
     )
     expected_return_pct = models.DecimalField(
@@ -607,7 +618,12 @@ class Goal(models.Model):
         verbose_name = _("goal")
         verbose_name_plural = _("goals")
         ordering = ["target_date"]
-        constraints = [models.CheckConstraint(condition=Q(target_amount__gt=0), name="goal_target_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(target_amount__gt=0), name="goal_target_positive",
+                                   violation_error_message=_("The target amount must be above zero.")),
+            models.CheckConstraint(condition=Q(funded_amount__gte=0), name="goal_funding_not_negative",
+                                   violation_error_message=_("The current funding cannot be negative.")),
+        ]
 
     def __str__(self) -> str:
         return self.name

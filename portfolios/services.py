@@ -514,6 +514,9 @@ def goal_create(*, client: Client, linked_accounts=(), **fields) -> Goal:
     if unknown:
         raise TypeError(f"goal_create() got unexpected fields {sorted(unknown)}")
     goal = Goal(client=client, **fields)
+    if goal.target_date is not None and goal.target_date <= timezone.localdate():
+        # Only on creation: an existing goal whose date has passed may still be edited (and closed).
+        raise ValidationError({"target_date": _("A new goal's target date must lie in the future.")})
     goal.full_clean()
     goal.save()
     _goal_accounts_set(goal, linked_accounts)

@@ -260,17 +260,20 @@ def alert_acknowledge(request, pk: int):
 
 
 def import_positions(request):
+    access.require(access.may_import(request.user))
     return _import_page(request, kind=imports.POSITIONS)
 
 
 def import_prices(request):
+    # Market data: a price revalues every holder in every team, so not every importer's to set.
+    access.require(access.may_edit_market_data(request.user))
     return _import_page(request, kind=imports.PRICES)
 
 
 def _import_page(request, *, kind):
     """Upload → dry-run report → commit. Between the two, the file waits as a staged upload
-    (``dataimport.ImportUpload``) of this user; the commit form names its checksum."""
-    access.require(access.may_import(request.user))
+    (``dataimport.ImportUpload``) of this user; the commit form names its checksum. The caller
+    checks the user may import this kind."""
     upload_form, commit_form, report = asset_upload_form(), None, None
     if request.method == "POST" and "checksum" in request.POST:
         form = ImportCommitForm(request.POST)
@@ -303,4 +306,5 @@ def _import_page(request, *, kind):
                 upload_form = asset_upload_form()
     return render(request, "portfolios/import.html", {
         "kind": kind.key, "upload_form": upload_form, "commit_form": commit_form, "report": report,
+        "may_import_positions": access.may_import(request.user),
     })

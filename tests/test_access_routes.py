@@ -305,7 +305,7 @@ ROUTES: dict[str, Route] = {
     "portfolios:alert-acknowledge": Route(kwargs=lambda w: {"pk": w.alert.pk}, get=everyone(405),
                                           post=only(EDITS, 302)),
     "portfolios:import-positions": Route(get=only(CHANGERS), post=only(CHANGERS)),
-    "portfolios:import-prices": Route(get=only(CHANGERS), post=only(CHANGERS)),
+    "portfolios:import-prices": Route(get=only({"administrator"}), post=only({"administrator"})),  # market data
     # --- communications: feedback (public, by signed link) and complaints
     "communications:feedback-form": Route(
         kwargs=public_token(feedback_services.FEEDBACK_PURPOSE), public=True, get=public(200), post=public(302),

@@ -19,7 +19,9 @@ from dataimport.engine import Row
 
 from ..access import client_list_editable
 from ..models import Client
-from ..services import KEEP, MERGE_FIELDS, TAKE, merge_value, merge_value_shown
+from ..models import RegistrationConflict
+from ..services import KEEP, MERGE_FIELDS, TAKE, merge_value, merge_value_shown, registration_conflict_record, \
+    registration_refused_message
 
 MERGE, SKIP, CREATE = "merge", "skip", "create"
 ACTION_LABELS = {
@@ -121,8 +123,9 @@ def duplicates_find(rows: list[Row], *, user) -> None:
         contacts = [(f, name_key(values["legal_name"]), values[f]) for f in ("phone", "email") if values.get(f)]
         client, may_edit = registry.exact(values) if document else (None, False)
         if client is not None and not may_edit:
-            row.error("id_number", _("A client with this ID document is already registered and served by "
-                                     "another RM; ask your team lead to assign it to you."))
+            # Nothing about the other client (not even that it exists): the leads hear of the conflict.
+            registration_conflict_record(user=user, client=client, source=RegistrationConflict.Source.IMPORT)
+            row.error("id_number", registration_refused_message())
             continue
         match = "exact" if client else ""
         if client is None:

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm import access
 from dataimport.columns import Column, decimal_read, text_normalise
 from dataimport.engine import ImportKind, Row
 
@@ -64,6 +66,11 @@ class PricesImport(ImportKind):
     report_class = AssetReport
 
     def prepare(self, rows: list[Row], *, user) -> _Context:
+        # A price revalues every holder of the instrument in every team: market data is the data
+        # desk's and administrators' (the page answers 404 to others; this guards every other path).
+        # ``user`` None is a trusted caller without a request (the shell, prices_import_check).
+        if user is not None and not access.may_edit_market_data(user):
+            raise PermissionDenied
         codes = {text_normalise(r.cell("instrument_code")) for r in rows} - {""}
         return _Context(instruments={i.code: i for i in Instrument.objects.filter(code__in=codes)},
                         fx_ok=FxCheck(), seen={})

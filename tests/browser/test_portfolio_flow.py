@@ -39,6 +39,10 @@ def test_an_rm_rebalances_and_sees_a_stop_loss_alert_from_a_prices_import(
     page, live_server, owner, portfolio, tmp_path, celery_eager
 ):
     # celery_eager: the revaluation the import queues after its commit runs at once, as a worker would.
+    # Prices are market data: this RM also sits on the data desk (roles combine).
+    from django.contrib.auth.models import Group
+
+    Group.objects.get(name="Data Desk").user_set.add(owner)
     login(page, live_server, owner)
 
     # From the client page's portfolio panel to the full portfolio.

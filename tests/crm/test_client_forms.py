@@ -93,7 +93,8 @@ def test_it_refuses_a_second_client_with_the_same_id_document(client, owner):
     client.force_login(owner)
     response = client.post(reverse("crm:client-create"), form_data(id_number="e12345678"))
     assert response.status_code == 200
-    assert "A client with this ID document is already registered." in response.content.decode()
+    # The other record is not the RM's to see: they learn only that this one cannot be registered.
+    assert "This client cannot be registered with this ID document." in response.content.decode()
     assert Client.objects.count() == 1
 
 

@@ -66,7 +66,7 @@ def test_it_refuses_a_bad_phone_on_update_and_keeps_the_stored_one(client_record
 def test_it_finds_a_duplicate_id_document_typed_differently(owner):
     ClientFactory(id_type="passport", id_number="E12345678")
 
-    with pytest.raises(ValidationError, match="A client with this ID document is already registered."):
+    with pytest.raises(ValidationError, match="This client cannot be registered with this ID document."):
         services.client_create(created_by=owner, legal_name="Liu Yang", id_type="passport", id_number="e1234 5678")
 
 

@@ -115,7 +115,8 @@ def test_it_does_not_offer_another_rms_client_but_reports_the_id_clash(owner, ou
     client_import = upload(owner, [["Name", "ID number"], ["Zhang Wei", ID_A]])
     row = client_import.report["rows"][0]
     assert "duplicate" not in row
-    assert "another RM" in row["errors"][0]["message"]
+    assert "cannot be registered with this ID document" in row["errors"][0]["message"]
+    assert "another RM" not in row["errors"][0]["message"]  # not even that someone serves the client
     assert "Secret Client" not in str(client_import.report)
 
 

@@ -162,8 +162,9 @@ def test_it_refuses_a_file_without_the_required_columns():
     assert error.value.messages == ["Required columns are missing: price date, currency."]
 
 
-def test_it_shows_the_alert_after_an_import_through_the_page(client, owner, holding, client_record, after_commit):
-    client.force_login(owner)
+def test_it_shows_the_alert_after_an_import_through_the_page(client, owner, administrator, holding, client_record,
+                                                            after_commit):
+    client.force_login(administrator)  # market data: administrators and the data desk import prices
     url = reverse("portfolios:import-prices")
     response = client.post(url, {"file": SimpleUploadedFile("prices.csv", csv_bytes(f"600036,{TODAY},7.80,CNY"))})
     assert response.status_code == 200 and response.context["report"].ok
@@ -172,6 +173,7 @@ def test_it_shows_the_alert_after_an_import_through_the_page(client, owner, hold
         response = client.post(url, {"checksum": response.context["commit_form"].initial["checksum"]})
 
     assert response.status_code == 200 and response.context["report"].committed
+    client.force_login(owner)
     page = client.get(reverse("portfolios:client-portfolio", args=[client_record.pk]))
     assert "at or below its stop-loss price of 8" in page.content.decode()
     assert Alert.objects.filter(kind=Alert.Kind.STOP_LOSS).count() == 1
@@ -206,8 +208,8 @@ def test_a_price_too_large_or_a_code_too_long_fails_the_dry_run_row_by_row(holdi
     assert not InstrumentPrice.objects.exists()
 
 
-def test_a_price_too_large_is_shown_on_the_page_not_a_server_error(client, owner, holding):
-    client.force_login(owner)
+def test_a_price_too_large_is_shown_on_the_page_not_a_server_error(client, administrator, holding):
+    client.force_login(administrator)
 
     response = client.post(reverse("portfolios:import-prices"),
                            {"file": SimpleUploadedFile("prices.csv", csv_bytes(f"600036,{TODAY},1e30,CNY"))})
