@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dataimport.engine import upload_table
 
-from . import access, imports, services, spreadsheets
+from . import access, imports, selectors, services, spreadsheets
 from .import_forms import ClientMergeForm, ImportDecisionsForm, ImportMappingForm, MergeChooseForm, client_upload_form
 from .models import Client, ClientImport
 
@@ -148,7 +148,7 @@ def client_merge(request, pk: int):
     if not other_pk:
         return render(request, "crm/imports/client_merge.html", {
             "client": client, "choose_form": MergeChooseForm(),
-            "suggestions": imports.client_duplicates_suggest(user=request.user, client=client),
+            "suggestions": selectors.client_duplicate_suggestions(user=request.user, client=client),
         })
     try:
         other = access.client_get_editable(user=request.user, pk=int(other_pk))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
 
 from .access import (
     client_list_editable,
@@ -359,3 +360,42 @@ def handover_plan(
 
 def saved_filter_list(*, user) -> QuerySet[SavedFilter]:
     return SavedFilter.objects.filter(owner=user)
+
+
+DUPLICATE_REASONS = {
+    "id_number": gettext_lazy("same ID number"),
+    "phone": gettext_lazy("same phone"),
+    "email": gettext_lazy("same e-mail"),
+    "name_birth_date": gettext_lazy("same name and date of birth"),
+}
+
+
+def client_duplicate_suggestions(*, user, client: Client, limit: int = 10) -> list[tuple[Client, list[str]]]:
+    """Active records the user may edit that are likely the same person or company as ``client``,
+    each with why (``DUPLICATE_REASONS`` labels): the same ID number, phone or e-mail, or the same
+    name *and* date of birth. A name alone is no reason: two 何洋 born in 1950 and 1973 are two
+    people. One query."""
+    condition = Q()
+    if client.id_number:
+        condition |= Q(id_number=client.id_number)  # under any document type: a mistyped type is common
+    if client.phone:
+        condition |= Q(phone=client.phone)
+    if client.email:
+        condition |= Q(email__iexact=client.email)
+    if client.birth_date:
+        condition |= Q(legal_name=client.legal_name, birth_date=client.birth_date)
+    if not condition:
+        return []
+    candidates = (client_list_editable(user=user).exclude(pk=client.pk)
+                  .exclude(status=Client.Status.MERGED).filter(condition).order_by("legal_name", "pk")[:limit])
+    suggestions = []
+    for candidate in candidates:
+        reasons = [key for key, same in [
+            ("id_number", bool(client.id_number) and candidate.id_number == client.id_number),
+            ("phone", bool(client.phone) and candidate.phone == client.phone),
+            ("email", bool(client.email) and candidate.email.casefold() == client.email.casefold()),
+            ("name_birth_date", bool(client.birth_date) and (candidate.legal_name, candidate.birth_date)
+             == (client.legal_name, client.birth_date)),
+        ] if same]
+        suggestions.append((candidate, [str(DUPLICATE_REASONS[key]) for key in reasons]))
+    return suggestions
