@@ -203,9 +203,16 @@ def reminders_scan(*, today: date) -> ScanResult:
         else:
             collected.append(source.kind)
     result.items = len(items)
-    result.reminders_created = reminders_upsert(items=items)
+    # The open reminders of the scanned kinds, read once: an item that has one is not inserted again
+    # (the usual case from one scan to the next, so a scan of an unchanged book writes nothing), and
+    # one whose item was not reported is closed. New items still go through the constraint.
+    open_rows = list(Reminder.objects.filter(done_at__isnull=True, kind__in=collected).values_list(
+        "pk", "client_id", "kind", "due_on"))
+    open_keys = {(client_id, kind, due_on) for _pk, client_id, kind, due_on in open_rows}
+    result.reminders_created = reminders_upsert(
+        items=[item for item in items if (item.client_id, item.kind, item.due_on) not in open_keys])
     result.reminders_closed = _reminders_close_resolved(
-        items=items, kinds=collected, horizon_end=today + timedelta(days=policy.due_soon_days))
+        items=items, open_rows=open_rows, horizon_end=today + timedelta(days=policy.due_soon_days))
     result.notifications_created = _notifications_create()
     result.escalations_created = _escalations_create(overdue_before=today - timedelta(days=policy.escalation_days))
     return result
@@ -241,25 +248,26 @@ def _max_pk(model) -> int:
 def _reminders_close(reminders, *, user=None) -> int:
     """Close open reminders (``user`` marked them done; None: the item no longer needs attention) and
     mark their unread notifications read."""
+    return _reminders_close_ids(
+        list(reminders.filter(done_at__isnull=True).order_by("pk").values_list("pk", flat=True)), user=user)
+
+
+def _reminders_close_ids(ids: list[int], *, user=None) -> int:
     now = timezone.now()
-    ids = list(reminders.filter(done_at__isnull=True).order_by("pk").values_list("pk", flat=True))
-    for batch in _batches(ids):
+    for batch in _batches(sorted(ids)):
         Reminder.objects.filter(pk__in=batch, done_at__isnull=True).update(done_at=now, done_by=user)
         Notification.objects.filter(reminder_id__in=batch, read_at__isnull=True).update(read_at=now)
     return len(ids)
 
 
-def _reminders_close_resolved(*, items, kinds: list[str], horizon_end: date) -> int:
-    """Close open reminders of the scanned kinds whose item was not reported this time (the review
-    was done, the alert resolved, the complaint closed). Only reminders due within the horizon: one
-    due later was not asked about (the horizon may have shrunk)."""
-    if not kinds:
-        return 0
+def _reminders_close_resolved(*, items, open_rows, horizon_end: date) -> int:
+    """Close the open reminders (of the scanned kinds) whose item was not reported this time (the
+    review was done, the alert resolved, the complaint closed). Only reminders due within the
+    horizon: one due later was not asked about (the horizon may have shrunk)."""
     reported = {(item.client_id, item.kind, item.due_on) for item in items}
-    open_rows = Reminder.objects.filter(done_at__isnull=True, kind__in=kinds, due_on__lte=horizon_end).values_list(
-        "pk", "client_id", "kind", "due_on")
-    gone = [pk for pk, client_id, kind, due_on in open_rows if (client_id, kind, due_on) not in reported]
-    return _reminders_close(Reminder.objects.filter(pk__in=gone)) if gone else 0
+    gone = [pk for pk, client_id, kind, due_on in open_rows
+            if due_on <= horizon_end and (client_id, kind, due_on) not in reported]
+    return _reminders_close_ids(gone)
 
 
 def _insert_notifications(rows: list[Notification]) -> int:
@@ -366,13 +374,18 @@ def notifications_email_send(*, max_recipients: int | None = None) -> int:
         with transaction.atomic():
             claimed = list(_outbox().filter(recipient_id=recipient_id).select_for_update(
                 skip_locked=True, of=("self",)).select_related("recipient", "reminder", "reminder__client").order_by(
-                "reminder__due_on", "id"))
+                "reminder__due_on", "id")[:EMAIL_NOTIFICATIONS_MAX])
             if claimed:
                 _email_one(claimed)
                 Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(emailed_at=timezone.now())
                 sent += 1
-        last_recipient_id = recipient_id  # rows another sender holds are left to it
+        if len(claimed) < EMAIL_NOTIFICATIONS_MAX:
+            last_recipient_id = recipient_id  # done with them; rows another sender holds are left to it
     return sent
+
+
+EMAIL_NOTIFICATIONS_MAX = 500  # per message: a backlog (the first scan of a book) goes out in a few messages
+EMAIL_LINES_MAX = 50  # listed in a message; the rest are counted and wait in the notification centre
 
 
 def _email_one(notifications: list[Notification]) -> None:
@@ -386,11 +399,11 @@ def _email_one(notifications: list[Notification]) -> None:
             "label": labels.get(n.reminder.kind, n.reminder.kind), "due_on": n.reminder.due_on,
             "overdue": n.reminder.due_on < today, "escalation": n.reason == Notification.Reason.ESCALATION,
             "url": base_url + (n.reminder.url or reverse("crm:client-detail", args=[n.reminder.client_id])),
-        } for n in notifications]
-        subject = ngettext("RM CRM: %(count)d reminder", "RM CRM: %(count)d reminders", len(lines)) % {
-            "count": len(lines)}
+        } for n in notifications[:EMAIL_LINES_MAX]]
+        subject = ngettext("RM CRM: %(count)d reminder", "RM CRM: %(count)d reminders", len(notifications)) % {
+            "count": len(notifications)}
         body = render_to_string("communications/email/reminders.txt", {
-            "recipient": recipient, "lines": lines,
+            "recipient": recipient, "lines": lines, "more": len(notifications) - len(lines),
             "notifications_url": base_url + reverse("communications:notification-list"),
         })
     message = EmailMessage(subject=subject, body=body, to=[recipient.email],

@@ -130,3 +130,20 @@ def test_the_notification_centre_costs_the_same_queries_however_many(client, own
     with django_assert_num_queries(6):
         response = client.get(reverse("communications:notification-list"))
     assert response.context["page"].paginator.count == count
+
+
+def test_a_backlog_goes_out_in_a_few_messages_each_listing_the_first_and_counting_the_rest(owner, settings,
+                                                                                             monkeypatch):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    monkeypatch.setattr(services, "EMAIL_NOTIFICATIONS_MAX", 4)
+    monkeypatch.setattr(services, "EMAIL_LINES_MAX", 3)
+    for n in range(6):
+        Notification.objects.create(reminder=ReminderFactory(client=ClientFactory(manager=owner)), recipient=owner)
+
+    assert services.notifications_email_send() == 2
+
+    first, second = mail.outbox
+    assert len(first.extra_headers["X-CRM-Notifications"].split(",")) == 4
+    assert first.body.count("Periodic review") == 3 and "… and 1 more." in first.body
+    assert len(second.extra_headers["X-CRM-Notifications"].split(",")) == 2 and "more." not in second.body
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
