@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/reassign/", views.client_reassign, name="client-reassign"),
     path("<int:pk>/household/new/", views.household_create, name="household-create"),
     path("columns/", views.client_list_columns, name="client-list-columns"),
+    path("recent/", views.client_recent, name="client-recent"),
     path("filters/save/", views.saved_filter_save, name="saved-filter-save"),
     path("filters/<int:pk>/delete/", views.saved_filter_delete, name="saved-filter-delete"),
     path("households/<int:pk>/", views.household_detail, name="household-detail"),

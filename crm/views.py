@@ -400,6 +400,14 @@ def handover_confirm(request):
 
 
 @require_safe
+def client_recent(request):
+    """The user's recently viewed clients they may still see, as JSON for the navbar's search box."""
+    clients = selectors.client_list_recent(user=request.user, client_ids=request.session.get(RECENT_SESSION_KEY))
+    return JsonResponse({"results": [{"name": c.display_name, "number": c.pk,
+                                      "url": reverse("crm:client-detail", args=[c.pk])} for c in clients]})
+
+
+@require_safe
 def client_pick(request):
     """Picker suggestions as JSON: clients matching ``q`` that the user may see, or edit with
     ``scope=editable`` (crm.pickers)."""

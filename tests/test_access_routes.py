@@ -247,6 +247,10 @@ ROUTES: dict[str, Route] = {
     "crm:client-merge": Route(kwargs=client_pk, get=only(EDITS), post=only(EDITS)),
     "crm:saved-filter-save": Route(get=everyone(405), post=everyone(302),
                                    data=lambda w: {"name": "Mine", "query_string": "tier=hnw"}),
+    # The column chooser saves the user's own preference; the recently viewed list answers everyone with
+    # only the clients each may still see.
+    "crm:client-list-columns": Route(get=everyone(405), post=everyone(302), data=lambda w: {"columns": ["rm"]}),
+    "crm:client-recent": Route(get=everyone(200), post=everyone(405)),
     "crm:saved-filter-delete": Route(kwargs=lambda w: {"pk": w.saved_filter.pk}, get=everyone(405),
                                      post=only({"owner"}, 302)),
     # --- crm: households

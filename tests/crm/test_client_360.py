@@ -109,3 +109,49 @@ def test_it_renders_in_a_constant_number_of_queries(client, team_lead, owner, cl
     assert response.status_code == 200
     assert len(response.context["assignments"]) == history_rows + 1
     assert len(response.context["household"]["members"]) == history_rows + 1
+
+
+def test_it_opens_with_a_header_strip_of_the_key_facts(client, owner, client_record):
+    from portfolios.models import Alert
+    from tests.portfolios.factories import AlertFactory
+
+    client_record.aum_total = Decimal("36173000.63")
+    client_record.risk_level = "C3"
+    client_record.save()
+    AlertFactory(client=client_record, kind=Alert.Kind.STOP_LOSS, subject="600519")
+    AlertFactory(client=client_record, kind=Alert.Kind.REGION, subject="China")
+    AlertFactory(client=client_record, kind=Alert.Kind.INDUSTRY, subject="Banks")
+    client.force_login(owner)
+    response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    strip = page[page.index('data-testid="client-header"'):page.index('data-testid="profile"')]
+    for key in ("aum", "tier", "risk", "stage", "rm", "alerts", "last-contact", "next-review"):
+        assert f'data-testid="fact-{key}"' in strip
+    assert "36,173,000.63 CNY" in strip and "Olivia Owner" in strip
+    assert "1 High" in strip and "2 Low" in strip  # open alerts by severity, from portfolios
+    assert "None yet" in strip  # no contact logged, from communications
+
+
+def test_it_writes_amounts_with_thousand_separators_and_wan_in_chinese(client, owner, client_record):
+    client_record.aum_total = Decimal("36173000.63")
+    client_record.save()
+    client.force_login(owner)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("crm:client-detail", args=[client_record.pk])).content.decode()
+    assert "36,173,000.63 CNY" in page and "36173000.63" not in page
+    assert "3,617.30万 CNY" in page  # the header strip counts in 万
+    assert "创建时间" in page
+
+
+def test_it_links_phone_and_email_and_changes_stage_in_a_modal(client, owner, client_record):
+    client_record.phone = "+8613912345678"
+    client_record.email = "zhang.wei@mail.example"
+    client_record.save()
+    client.force_login(owner)
+    page = client.get(reverse("crm:client-detail", args=[client_record.pk])).content.decode()
+    assert 'href="tel:+8613912345678"' in page
+    assert 'href="mailto:zhang.wei@mail.example"' in page
+    assert 'data-bs-target="#change-stage-modal"' in page
+    modal = page[page.index('id="change-stage-modal"'):]
+    assert reverse("crm:client-lifecycle", args=[client_record.pk]) in modal

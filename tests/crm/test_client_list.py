@@ -133,7 +133,7 @@ def test_it_keeps_filters_in_the_sort_links(client, owner, book):
     assert link["url"] == "?tier=hnw&sort=-aum"
 
 
-def test_it_pages_fifty_clients_at_a_time_without_counting_them_all(client, owner):
+def test_it_pages_fifty_clients_at_a_time(client, owner):
     ClientFactory.create_batch(51, manager=owner)
     client.force_login(owner)
     first = client.get(reverse("crm:client-list"))
@@ -166,3 +166,68 @@ def test_it_lists_clients_in_a_constant_number_of_queries(client, owner, django_
     with django_assert_num_queries(11):
         response = client.get(reverse("crm:client-list"), {"q": "client", "sort": "-aum"})
     assert len(response.context["page"].object_list) == count
+
+
+def test_it_shows_the_count_and_aum_sum_of_the_current_filter(client, owner, outsider, book):
+    ClientFactory(legal_name="Outsider Client", manager=outsider, aum_total=Decimal("5000000"))
+    client.force_login(owner)
+    response = client.get(reverse("crm:client-list"))
+    assert response.status_code == 200
+    assert response.context["summary"]["client_count"] == 3
+    assert response.context["summary"]["aum_sum"] == Decimal("8601000")
+    filtered = client.get(reverse("crm:client-list"), {"tier": "hnw"})
+    assert filtered.context["summary"]["client_count"] == 1
+    assert "8,000,000.00" in filtered.content.decode()
+
+
+def test_it_shows_the_total_and_no_link_to_page_zero(client, owner):
+    ClientFactory.create_batch(51, manager=owner)
+    client.force_login(owner)
+    first = client.get(reverse("crm:client-list"))
+    page = first.content.decode()
+    assert "1–50 of 51" in page
+    assert "page=0" not in page
+    last = client.get(reverse("crm:client-list"), {"page": 9})  # past the end: the last page
+    assert last.context["page"].number == 2
+    assert "51–51 of 51" in last.content.decode()
+
+
+def test_it_remembers_the_columns_each_user_chose(client, owner, teammate, book):
+    client.force_login(owner)
+    before = client.get(reverse("crm:client-list"))
+    assert "phone" not in before.context["columns"]  # not a default column
+    assert "Phone</th>" not in before.content.decode()
+    response = client.post(reverse("crm:client-list-columns"), {"columns": ["phone", "bogus"], "query": "tier=hnw"})
+    assert response.status_code == 302
+    assert response.url == reverse("crm:client-list") + "?tier=hnw"
+    assert owner.client_list_preference.columns == ["phone"]
+    after = client.get(reverse("crm:client-list"))
+    assert after.context["columns"] == ["phone"]
+    page = after.content.decode()
+    assert "Phone</th>" in page and "8,000,000.00" in page  # AUM is always shown
+    assert 'data-testid="client-aum"' in page and "Lifecycle stage</a></th>" not in page
+    client.force_login(teammate)
+    assert client.get(reverse("crm:client-list")).context["columns"] == list(selectors.CLIENT_COLUMNS_DEFAULT)
+
+
+def test_it_finds_a_client_by_client_number(client, owner, outsider, book):
+    hidden = ClientFactory(legal_name="Not mine", manager=outsider)
+    client.force_login(owner)
+    assert names(client.get(reverse("crm:client-list"), {"q": str(book["li"].pk)})) == ["李娜"]
+    assert names(client.get(reverse("crm:client-list"), {"q": str(hidden.pk)})) == []
+
+
+def test_it_lists_recently_viewed_clients_the_user_may_still_see(client, owner, teammate, book):
+    client.force_login(owner)
+    for key in ("chen", "wang"):
+        assert client.get(reverse("crm:client-detail", args=[book[key].pk])).status_code == 200
+    recent = client.get(reverse("crm:client-recent")).json()["results"]
+    assert [row["name"] for row in recent] == [book["wang"].display_name, book["chen"].display_name]
+    assert [c.pk for c in client.get(reverse("crm:client-list")).context["recent_clients"]] == [
+        book["wang"].pk, book["chen"].pk]
+    # Chen is handed over to the teammate: no longer the owner's to see, so no longer listed.
+    Client.objects.filter(pk=book["chen"].pk).update(primary_manager=teammate)
+    book["chen"].assignments.update(manager=teammate)
+    recent = client.get(reverse("crm:client-recent")).json()["results"]
+    assert [row["name"] for row in recent] == [book["wang"].display_name]
+
