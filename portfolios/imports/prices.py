@@ -83,6 +83,9 @@ class PricesImport(ImportKind):
             row.error("instrument_code", _("Unknown instrument %(code)s.") % {"code": code})
         price_date = row.read("price_date", date_read)
         price = row.read("price", decimal_read, places=services.PRICE_PLACES, maximum=PRICE_MAX)
+        if price is not None and price <= 0:  # the database refuses it too: caught here, in the dry run
+            row.error("price", _("A price must be above zero."))
+            price = None
         currency = row.read("currency", currency_read)
         if currency and instrument is not None and currency != instrument.currency.upper():
             row.error("currency", _("%(code)s is priced in %(expected)s, not %(currency)s.") % {
