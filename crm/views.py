@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST, require_safe
 
-from . import access, audit, panels, pickers, selectors, services, spreadsheets
+from . import access, audit, masking, panels, pickers, selectors, services, spreadsheets
 from .forms import (
     ClientFilterForm,
     ClientForm,
@@ -138,7 +138,8 @@ def client_export(request):
     ]
     rows = ([
         client.pk, client.legal_name, client.preferred_name, client.get_kind_display(),
-        client.get_id_type_display(), client.id_number, client.phone, client.email,
+        client.get_id_type_display(), masking.client_pii(user=request.user, client=client, field="id_number"),
+        masking.client_pii(user=request.user, client=client, field="phone"), client.email,
         str(client.primary_manager or ""), client.get_aum_tier_display(), client.aum_total,
         client.aum_currency, client.get_risk_level_display() or _("Not assessed"),
         client.get_lifecycle_stage_display(), client.get_status_display(),
