@@ -38,6 +38,7 @@ from .models import (
     Holding,
     InstrumentPrice,
     ModelAllocation,
+    RebalanceProposal,
     RebalanceTrade,
     SuitabilityException,
     ValuationSnapshot,
@@ -747,6 +748,47 @@ def instrument_prices_latest(*, instrument_ids, on_date: date) -> dict[int, tupl
     rows = InstrumentPrice.objects.filter(instrument__in=list(instrument_ids), price_date=Subquery(latest))
     return {instrument_id: (price_date, price)
             for instrument_id, price_date, price in rows.values_list("instrument_id", "price_date", "price")}
+
+
+@dataclass(frozen=True)
+class HoldingPosition:
+    """What the stop-loss form shows beside its fields: where the holding stands now."""
+
+    quantity: Decimal
+    price: Decimal | None  # the latest recorded price, else market value / quantity
+    price_date: date | None  # None when the price is derived from the holding's own value
+    currency: str
+    cost: Decimal
+    market_value: Decimal
+    profit: Decimal  # market value − cost, in ``currency``
+    profit_pct: Decimal  # against cost
+
+    @property
+    def cost_price(self) -> Decimal | None:
+        return (self.cost / self.quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP) if self.quantity else None
+
+
+def holding_position(*, holding: Holding, on_date: date | None = None) -> HoldingPosition:
+    """The holding's current price, cost and profit or loss (one query, for the price), by the
+    stop-loss check's own rule: the latest price unless the holding was valued after it."""
+    on_date = on_date or timezone.localdate()
+    price_date, price = instrument_prices_latest(instrument_ids=[holding.instrument_id], on_date=on_date).get(
+        holding.instrument_id, (None, None))
+    if price_date is not None and price_date < holding.valuation_date:
+        price_date, price = None, None
+    if price is None and holding.quantity:
+        price = (holding.market_value / holding.quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return HoldingPosition(
+        quantity=holding.quantity, price=price, price_date=price_date, currency=holding.currency,
+        cost=holding.cost, market_value=holding.market_value, profit=holding.market_value - holding.cost,
+        profit_pct=percent(holding.market_value - holding.cost, holding.cost),
+    )
+
+
+def proposal_trades(*, proposal: RebalanceProposal) -> list[RebalanceTrade]:
+    """A saved proposal's trades in the preview's order: sells first, then buys, largest first."""
+    return list(proposal.trades.select_related("instrument", "suitability_exception__recorded_by")
+                .order_by("-action", "-amount", "pk"))  # "sell" > "buy"
 
 
 def valuation_peak(*, client_id: int, on_date: date) -> Decimal:

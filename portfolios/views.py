@@ -102,7 +102,7 @@ def proposal_detail(request, pk: int):
     next_statuses = sorted(services.PROPOSAL_TRANSITIONS.get(proposal.status, ())) if can_edit else []
     return render(request, "portfolios/proposal_detail.html", {
         "proposal": proposal, "client": proposal.client,
-        "trades": list(proposal.trades.select_related("instrument", "suitability_exception__recorded_by")),
+        "trades": selectors.proposal_trades(proposal=proposal),
         "status_form": ProposalStatusForm(
             next_statuses=next_statuses, action=reverse("portfolios:proposal-status", args=[proposal.pk]),
         ) if next_statuses else None,
@@ -169,8 +169,10 @@ def holding_stop_loss(request, pk: int):
                                        pct=form.cleaned_data["stop_loss_pct"])
         _limit_saved(request, _("Stop-loss saved."))
         return redirect(_portfolio_url(holding.account.client_id))
-    return _form_page(request, client=holding.account.client, form=form,
-                      title=_("Stop-loss: %(holding)s") % {"holding": f"{holding.instrument} · {holding.account}"})
+    return render(request, "portfolios/stop_loss.html", {
+        "client": holding.account.client, "form": form, "holding": holding,
+        "position": selectors.holding_position(holding=holding),
+        "title": _("Stop-loss: %(holding)s") % {"holding": f"{holding.instrument} · {holding.account}"}})
 
 
 def drawdown_edit(request, pk: int):

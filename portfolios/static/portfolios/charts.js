@@ -41,7 +41,11 @@
         labels: data.aum.labels,
         datasets: [{label: data.aum.label, data: data.aum.values.map(Number), borderColor: primary, pointRadius: data.aum.values.length < 3 ? 3 : 0, tension: 0.1}]
       },
-      options: {responsive: true, animation: false, interaction: {intersect: false, mode: "index"}}
+      // The axis starts at zero, so a 14 % fall looks like 14 %, not like a crash.
+      options: {
+        responsive: true, animation: false, interaction: {intersect: false, mode: "index"},
+        scales: {y: {beginAtZero: true, title: {display: true, text: data.aum.label}}}
+      }
     });
   }
 })();
