@@ -33,7 +33,7 @@ def client_history(request, pk: int):
 @require_safe
 def audit_changes(request):
     access.require(access.may_read_audit(request.user))
-    form = ChangeFilterForm(request.GET or None)
+    form = ChangeFilterForm(request.GET)
     page = _entries_page(request, audit.history_entries(**form.selector_params()))
     return render(request, "crm/audit/changes.html", {
         "form": form, "page": page, "query": _query_without(request, "page", "format")})
@@ -47,7 +47,7 @@ def audit_changes_export(request):
     file_format = request.GET.get("format", "csv")
     if file_format not in spreadsheets.CONTENT_TYPES:
         file_format = "csv"
-    form = ChangeFilterForm(request.GET or None)
+    form = ChangeFilterForm(request.GET)
     entries = audit.history_entries(**form.selector_params())
     audit.sensitive_view_record(request=request, what=SensitiveView.What.AUDIT_EXPORT,
                                 detail=f"{file_format}: {_query_without(request, 'format')}")
@@ -75,7 +75,7 @@ def audit_changes_export(request):
 def audit_views(request):
     """Who opened which client's page, portfolio or export, and when."""
     access.require(access.may_read_audit(request.user))
-    form = ViewFilterForm(request.GET or None)
+    form = ViewFilterForm(request.GET)
     page = _Page(audit.sensitive_view_list(**form.selector_params()), request.GET.get("page"))
     return render(request, "crm/audit/views.html", {
         "form": form, "page": page, "query": _query_without(request, "page")})

@@ -103,8 +103,9 @@ def test_it_renders_in_a_constant_number_of_queries(client, team_lead, owner, cl
     # 8 household membership with household, 9 visible household members with clients and RMs,
     # 10 combined AUM (one aggregate), 11 whether the user may edit the client, 12 the navbar's unread
     # notification count, 13-15 saving the session with the recently viewed clients (savepoint, update,
-    # release); plus the apps' panels' and header facts' own queries, which each app keeps constant.
-    with django_assert_num_queries(15 + app_panel_queries(client_record, team_lead)):
+    # release), 16 the log of the view (one INSERT, crm.audit); plus the apps' panels' and header facts'
+    # own queries, which each app keeps constant.
+    with django_assert_num_queries(16 + app_panel_queries(client_record, team_lead)):
         response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
     assert response.status_code == 200
     assert len(response.context["assignments"]) == history_rows + 1
