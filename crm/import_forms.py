@@ -18,7 +18,7 @@ def client_upload_form(*args, **kwargs) -> ImportUploadForm:
     """The import engine's upload form, worded for a client file."""
     return ImportUploadForm(
         *args, label=_("Client file"), submit_label=_("Upload and check"),
-        help_text=_("CSV (UTF-8 or GBK) or Excel .xlsx, at most 10 MB. The first row holds the column names; "
+        help_text=_("CSV (UTF-8, GBK or Big5) or Excel .xlsx, at most 10 MB. The first row holds the column names; "
                     "each client needs a legal name and at least one of ID number, phone or e-mail."),
         **kwargs,
     )
@@ -53,25 +53,52 @@ class ImportMappingForm(forms.Form):
                 if name.startswith("column_") and value}
 
 
-class ImportDecisionsForm(forms.Form):
-    """Per duplicate row: merge, skip or create, and for a merge each differing field's source."""
+BULK_DEFAULT = ""
 
-    def __init__(self, *args, rows: list[dict], **kwargs):
+
+class ImportDecisionsForm(forms.Form):
+    """What to do with the duplicates: one choice per kind of duplicate for all its rows, and per
+    row shown (one page of them) merge, skip or create, with each differing field's source for a merge.
+
+    ``saved`` are the decisions stored with the import (``ClientImport.decisions``): the fields
+    start from them, so a page shows what the commit would do.
+    """
+
+    def __init__(self, *args, rows: list[dict], shown: list[dict], saved: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.duplicate_rows = [r for r in rows if not r["errors"] and "duplicate" in r]
+        duplicates = [r for r in rows if not r["errors"] and "duplicate" in r]
+        self.saved_bulk, saved_rows = saved.get("bulk", {}), saved.get("rows", {})
+        self.groups = []
+        for group, label in imports.DUPLICATE_GROUPS.items():
+            members = [r for r in duplicates if r["duplicate"]["group"] == group]
+            if not members:
+                continue
+            options = members[0]["duplicate"]["options"]
+            name = f"bulk_{group}"
+            self.fields[name] = forms.ChoiceField(
+                label=label, required=False, initial=self.saved_bulk.get(group, BULK_DEFAULT),
+                choices=[(BULK_DEFAULT, _("Row by row (merge unless chosen otherwise)"))]
+                + [(o, BULK_LABELS[o]) for o in options],
+            )
+            self.groups.append((group, len(members), self[name]))
+        self.duplicate_rows = [r for r in shown if not r["errors"] and "duplicate" in r]
         for row in self.duplicate_rows:
-            duplicate = row["duplicate"]
-            self.fields[f"row_{row['row']}_action"] = forms.ChoiceField(
+            duplicate, number = row["duplicate"], str(row["row"])
+            own = saved_rows.get(number, {})
+            self.fields[f"row_{number}_action"] = forms.ChoiceField(
                 label=_("What to do with this row"),
                 choices=[(o, imports.ACTION_LABELS[o]) for o in duplicate["options"]],
-                initial=duplicate["default"], widget=forms.RadioSelect, required=False,
+                initial=imports.action_chosen(duplicate, decision=own, bulk=self.saved_bulk),
+                widget=forms.RadioSelect, required=False,
             )
             for difference in duplicate["differences"]:
-                self.fields[f"row_{row['row']}_field_{difference['field']}"] = forms.ChoiceField(
+                kept = _("Keep: %(value)s") if duplicate["source"] == "registry" else _("Earlier row: %(value)s")
+                self.fields[f"row_{number}_field_{difference['field']}"] = forms.ChoiceField(
                     label=imports.COLUMNS_BY_KEY[difference["field"]].label,
-                    choices=[(KEEP, _("Keep: %(value)s") % {"value": difference["existing"] or "–"}),
+                    choices=[(KEEP, kept % {"value": difference["existing"] or "–"}),
                              (TAKE, _("Take: %(value)s") % {"value": difference["incoming"]})],
-                    initial=difference["default"], widget=forms.RadioSelect, required=False,
+                    initial=own.get("fields", {}).get(difference["field"], difference["default"]),
+                    widget=forms.RadioSelect, required=False,
                 )
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -85,17 +112,28 @@ class ImportDecisionsForm(forms.Form):
                 (d, self[f"row_{number}_field_{d['field']}"]) for d in row["duplicate"]["differences"]
             ]
 
+    def bulk(self) -> dict:
+        """Kind of duplicate → the action chosen for all its rows ("" for row by row)."""
+        return {group: self.cleaned_data[f"bulk_{group}"] for group, _count, _field in self.groups}
+
     def decisions(self) -> dict:
-        """Row number → decision; a choice left out takes the dry run's default."""
+        """Row number → decision, for the rows shown; a choice left out takes the row's current one."""
         result = {}
         for row in self.duplicate_rows:
             number = row["row"]
             result[str(number)] = {
-                "action": self.cleaned_data[f"row_{number}_action"] or row["duplicate"]["default"],
-                "fields": {d["field"]: self.cleaned_data[f"row_{number}_field_{d['field']}"] or d["default"]
+                "action": self.cleaned_data[f"row_{number}_action"] or self.fields[f"row_{number}_action"].initial,
+                "fields": {d["field"]: self.cleaned_data[f"row_{number}_field_{d['field']}"]
+                           or self.fields[f"row_{number}_field_{d['field']}"].initial
                            for d in row["duplicate"]["differences"]},
             }
         return result
+
+
+BULK_LABELS = {
+    "merge": gettext_lazy("Merge all"), "skip": gettext_lazy("Skip all"),
+    "create": gettext_lazy("Create a new client for each"),
+}
 
 
 class MergeChooseForm(forms.Form):

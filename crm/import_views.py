@@ -10,7 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dataimport.engine import upload_table
@@ -20,6 +23,14 @@ from .import_forms import ClientMergeForm, ImportDecisionsForm, ImportMappingFor
 from .models import Client, ClientImport
 
 PREVIEW_ROWS = 20
+PREVIEW_ERRORS = 100  # the download has every row with an error
+DUPLICATES_PER_PAGE = 50
+OUTCOMES_PER_PAGE = 100
+ROWS_PER_PAGE = 100
+# A row's outcome and the result count it adds to: one vocabulary for the message, the history and the table.
+OUTCOMES = {"created": gettext_lazy("Created"), "merged": gettext_lazy("Merged"), "skipped": gettext_lazy("Skipped"),
+            "error": gettext_lazy("Not imported (errors)")}
+RESULT_KEYS = {"created": "created", "merged": "updated", "skipped": "skipped", "error": "errors"}
 
 
 def _import_visible(user, pk: int) -> ClientImport:
@@ -78,39 +89,72 @@ def import_detail(request, pk: int):
     return render(request, "crm/imports/detail.html", _detail_context(request, client_import))
 
 
-def _detail_context(request, client_import: ClientImport, form=None) -> dict:
+def _duplicates(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if not r["errors"] and "duplicate" in r]
+
+
+def _may_commit(request, client_import: ClientImport) -> bool:
+    return (client_import.status == ClientImport.Status.DRY_RUN and client_import.uploaded_by_id == request.user.pk
+            and access.may_import(request.user))
+
+
+def _detail_context(request, client_import: ClientImport, form=None, duplicates_page=None) -> dict:
+    """The check's report (a page of duplicates to decide on) or, once committed, its outcome
+    (a page of rows with the outcome chosen); each page's size is bounded however long the file."""
     report = client_import.report
     rows = report.get("rows", [])
-    may_commit = (client_import.status == ClientImport.Status.DRY_RUN and client_import.uploaded_by_id == request.user.pk
-                  and access.may_import(request.user))
+    result = report.get("result")
+    may_commit = _may_commit(request, client_import)
     if may_commit and form is None:
-        form = ImportDecisionsForm(rows=rows)
+        duplicates_page = Paginator(_duplicates(rows), DUPLICATES_PER_PAGE).get_page(request.GET.get("page"))
+        form = ImportDecisionsForm(rows=rows, shown=list(duplicates_page), saved=client_import.decisions)
     new_rows = [r for r in rows if not r["errors"] and "duplicate" not in r]
-    return {
+    error_rows = [r for r in rows if r["errors"]]
+    context = {
         "client_import": client_import,
         "summary": report.get("summary", {}),
-        "result": report.get("result"),
+        "result": result,
+        "warnings": report.get("warnings", []),
         "mapping_errors": report.get("mapping_errors", []),
-        "error_rows": [r for r in rows if r["errors"]],
-        "warning_rows": [r for r in rows if r.get("warnings") and not r["errors"]],
+        "error_rows": error_rows[:PREVIEW_ERRORS],
+        "error_more": max(0, len(error_rows) - PREVIEW_ERRORS),
         "new_rows": new_rows[:PREVIEW_ROWS],
         "new_more": max(0, len(new_rows) - PREVIEW_ROWS),
-        "outcome_rows": [r for r in rows if r.get("outcome") not in (None, "created", "error")],
         "form": form if may_commit else None,
+        "duplicates_page": duplicates_page if may_commit else None,
         "previous_import": imports.client_import_committed_before(client_import),
-        "field_labels": {c.key: c.label for c in imports.CLIENT_COLUMNS},
+        "may_use_team_pages": access.may_use_team_pages(request.user),
     }
+    if result is not None:
+        outcome = request.GET.get("outcome") if request.GET.get("outcome") in OUTCOMES else ""
+        shown = [r for r in rows if r.get("outcome") == outcome] if outcome else rows
+        context.update(outcome=outcome, outcomes_page=Paginator(shown, OUTCOMES_PER_PAGE).get_page(
+            request.GET.get("page")), outcome_counts=[(key, label, result.get(RESULT_KEYS[key], 0))
+                                                      for key, label in OUTCOMES.items()])
+    return context
 
 
 @require_POST
 def import_commit(request, pk: int):
+    """Save the choices posted for the duplicates (one kind at a time, or the rows of one page), then
+    commit, or go to another page of duplicates ("goto"), or stay ("save")."""
     client_import = _import_own_open(request.user, pk)
-    form = ImportDecisionsForm(request.POST, rows=client_import.report.get("rows", []))
+    rows = client_import.report.get("rows", [])
+    duplicates_page = Paginator(_duplicates(rows), DUPLICATES_PER_PAGE).get_page(request.POST.get("page"))
+    form = ImportDecisionsForm(request.POST, rows=rows, shown=list(duplicates_page), saved=client_import.decisions)
     if not form.is_valid():
-        return render(request, "crm/imports/detail.html", _detail_context(request, client_import, form), status=400)
+        return render(request, "crm/imports/detail.html",
+                      _detail_context(request, client_import, form, duplicates_page), status=400)
+    imports.client_import_decisions_save(client_import=client_import, user=request.user, bulk=form.bulk(),
+                                         decisions=form.decisions())
+    if "goto" in request.POST or "save" in request.POST:
+        page = request.POST.get("goto") or duplicates_page.number
+        if "save" in request.POST:
+            messages.success(request, _("Your choices are saved; they are applied when you commit the import."))
+        return redirect(f"{reverse('crm:import-detail', kwargs={'pk': client_import.pk})}?{urlencode({'page': page})}"
+                        "#duplicates")
     try:
-        client_import = imports.client_import_commit(
-            client_import=client_import, user=request.user, decisions=form.decisions())
+        client_import = imports.client_import_commit(client_import=client_import, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("crm:import-detail", pk=client_import.pk)
@@ -119,6 +163,62 @@ def import_commit(request, pk: int):
         "created": client_import.created_count, "merged": client_import.updated_count,
         "skipped": client_import.skipped_count, "errors": client_import.error_count})
     return redirect("crm:import-detail", pk=client_import.pk)
+
+
+@require_GET
+def import_rows(request, pk: int):
+    """Every row of the file with its cleaned values, a page at a time (the download has them all)."""
+    client_import = _import_visible(request.user, pk)
+    fields = _cleaned_fields(client_import)
+    page = Paginator(client_import.report.get("rows", []), ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "crm/imports/rows.html", {
+        "client_import": client_import, "page": page,
+        "columns": [(f, imports.COLUMNS_BY_KEY[f].label) for f in fields],
+        "table": [(row, [_cell(row.get("values", {}).get(f)) for f in fields], _row_status(row)) for row in page],
+    })
+
+
+@require_GET
+def import_rows_download(request, pk: int, file_format: str):
+    """Every row's cleaned values as CSV or XLSX, written through crm.spreadsheets (no cell comes back
+    as a live formula), with what the check (or the commit) makes of the row."""
+    client_import = _import_visible(request.user, pk)
+    fields = _cleaned_fields(client_import)
+    rows = (
+        [row["row"], _row_status(row), *[_cell(row.get("values", {}).get(f)) for f in fields],
+         "; ".join(f"{e['column'] or e['field']}: {e['message']}" for e in row["errors"]),
+         " ".join(row.get("warnings", []))]
+        for row in client_import.report.get("rows", [])
+    )
+    headers = [_("Row"), _("Status"), *[imports.COLUMNS_BY_KEY[f].label for f in fields], _("Errors"), _("Notes")]
+    name = client_import.file_name.rsplit(".", 1)[0] or "import"
+    return spreadsheets.spreadsheet_response(headers=headers, rows=rows, file_format=file_format,
+                                             file_name=f"{name}-cleaned")
+
+
+def _cleaned_fields(client_import: ClientImport) -> list[str]:
+    """The client fields the rows' cleaned values fill, in the order of the columns."""
+    filled = {f for row in client_import.report.get("rows", []) for f in row.get("values", {})}
+    return [c.key for c in imports.CLIENT_COLUMNS if c.key in filled]
+
+
+def _cell(value):
+    return ", ".join(value) if isinstance(value, list) else value
+
+
+def _row_status(row: dict) -> str:
+    """What becomes of a row, in the words of the result's counts (or, before the commit, the check's)."""
+    if row.get("outcome"):
+        return str(OUTCOMES[row["outcome"]])
+    if row["errors"]:
+        return _("Error")
+    duplicate = row.get("duplicate")
+    if duplicate is None:
+        return _("New client")
+    if duplicate["source"] == "registry":
+        return _("Duplicate of %(name)s (no. %(number)d)") % {"name": duplicate["client_name"],
+                                                              "number": duplicate["client_id"]}
+    return _("Duplicate of row %(row)d") % {"row": duplicate["row"]}
 
 
 @require_GET

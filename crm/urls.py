@@ -14,6 +14,11 @@ urlpatterns = [
     path("imports/<int:pk>/mapping/", import_views.import_mapping, name="import-mapping"),
     path("imports/<int:pk>/commit/", import_views.import_commit, name="import-commit"),
     path("imports/<int:pk>/errors.csv", import_views.import_errors_download, name="import-errors"),
+    path("imports/<int:pk>/rows/", import_views.import_rows, name="import-rows"),
+    path("imports/<int:pk>/cleaned.csv", import_views.import_rows_download, {"file_format": "csv"},
+         name="import-rows-csv"),
+    path("imports/<int:pk>/cleaned.xlsx", import_views.import_rows_download, {"file_format": "xlsx"},
+         name="import-rows-xlsx"),
     # Client registry (issue 3, part A)
     path("new/", views.client_create, name="client-create"),
     path("export/", views.client_export, name="client-export"),

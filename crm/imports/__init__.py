@@ -29,14 +29,17 @@ from .columns import (
     CLIENT_COLUMNS,
     COLUMNS_BY_KEY,
     IDENTIFIER_FIELDS,
+    Managers,
     missing_columns_message,
     row_clean,
+    row_manager,
 )
-from .matching import ACTION_LABELS, client_duplicates_suggest
+from .matching import ACTION_LABELS, DUPLICATE_GROUPS, action_chosen, client_duplicates_suggest
 
 __all__ = [
-    "ACTION_LABELS", "CLIENTS", "CLIENT_COLUMNS", "COLUMNS_BY_KEY", "PermissionDenied", "ValidationError",
-    "client_duplicates_suggest", "client_import_commit", "client_import_committed_before", "client_import_dry_run",
+    "ACTION_LABELS", "CLIENTS", "CLIENT_COLUMNS", "COLUMNS_BY_KEY", "DUPLICATE_GROUPS", "PermissionDenied",
+    "ValidationError", "action_chosen", "client_duplicates_suggest", "client_import_commit",
+    "client_import_committed_before", "client_import_decisions_save", "client_import_dry_run",
     "client_import_list_visible", "client_import_upload",
 ]
 
@@ -57,17 +60,26 @@ class ClientsImport(ImportKind):
         return missing_columns_message(missing)
 
     def prepare(self, rows, *, user):
-        return user  # the registry is searched once every row is clean (``describe``), as this user
+        # The registry is searched once every row is clean (``describe``), as this user.
+        managers = Managers(user=user) if any(row.text("manager") for row in rows) else None
+        return {"user": user, "managers": managers}
 
     def check_row(self, row, context):
         row_clean(row)
+        if context["managers"] is not None:
+            row_manager(row, context["managers"])
 
     def describe(self, rows, context, report):
-        matching.duplicates_find(rows, user=context)
+        matching.duplicates_find(rows, user=context["user"])
+        for row in rows:
+            if row.entry.get("duplicate", {}).get("source") == "registry" and row.entry["values"].get("manager"):
+                row.warn(_("The RM column is applied to new clients only; hand an existing client over to "
+                           "change its RM."))
         report.summary = matching.summary([row.entry for row in rows])
 
     def write(self, rows, context, report, *, user, upload, options):
-        commit.rows_write(rows, report, user=user, upload=upload, decisions=options.get("decisions") or {})
+        commit.rows_write(rows, report, user=user, upload=upload, decisions=options.get("decisions") or {},
+                          bulk=options.get("bulk") or {})
 
 
 CLIENTS = ClientsImport()
@@ -115,14 +127,63 @@ def client_import_committed_before(client_import: ClientImport):
     ).exclude(pk=client_import.pk).first()
 
 
-def client_import_commit(*, client_import: ClientImport, user, decisions: dict | None = None) -> ClientImport:
+def client_import_decisions_save(*, client_import: ClientImport, user, bulk: dict | None = None,
+                                  decisions: dict | None = None) -> ClientImport:
+    """Remember what to do with the duplicates until the commit (``ClientImport.decisions``).
+
+    ``bulk`` maps a kind of duplicate (``DUPLICATE_GROUPS``) to an action for all its rows, or
+    to "" for each row's default; a kind given anew drops the single-row decisions of its rows,
+    so "skip all" means all. ``decisions`` (row number (str) → ``{"action", "fields"}``, as
+    ``client_import_commit`` takes them) are then kept for the rows whose choice differs from
+    what their kind would give them.
+    """
+    _require_import_allowed(user)
+    if client_import.uploaded_by_id != user.pk:
+        raise PermissionDenied
+    if client_import.status != ClientImport.Status.DRY_RUN:
+        raise ValidationError(_("This import has been committed already."), code="committed")
+    duplicates = {str(r["row"]): r["duplicate"] for r in client_import.report.get("rows", [])
+                  if not r["errors"] and "duplicate" in r}
+    stored_bulk = dict(client_import.decisions.get("bulk", {}))
+    stored_rows = dict(client_import.decisions.get("rows", {}))
+    changed_groups = {group for group, action in (bulk or {}).items()
+                      if group in DUPLICATE_GROUPS and action != stored_bulk.get(group, "")}
+    for group in changed_groups:
+        stored_bulk[group] = bulk[group]
+    stored_bulk = {group: action for group, action in stored_bulk.items() if action}
+    stored_rows = {n: d for n, d in stored_rows.items() if n in duplicates and duplicates[n]["group"] not in changed_groups}
+    for number, decision in (decisions or {}).items():
+        duplicate = duplicates.get(str(number))
+        if duplicate is None or duplicate["group"] in changed_groups:
+            continue
+        fields = {f: c for f, c in decision.get("fields", {}).items()
+                  if any(d["field"] == f and d["default"] != c for d in duplicate["differences"])}
+        action = decision.get("action")
+        own = action if action in duplicate["options"] and action != action_chosen(
+            duplicate, decision={}, bulk=stored_bulk) else ""
+        if own or fields:
+            stored_rows[str(number)] = {"action": own, "fields": fields}
+        else:
+            stored_rows.pop(str(number), None)
+    client_import.decisions = {"bulk": stored_bulk, "rows": stored_rows}
+    client_import.save(update_fields=["decisions"])
+    return client_import
+
+
+def client_import_commit(*, client_import: ClientImport, user, decisions: dict | None = None,
+                         bulk: dict | None = None) -> ClientImport:
     """Write the import in one transaction: new clients, merges and skips, as decided.
 
     ``decisions`` maps a row number (str) to ``{"action": "merge"|"skip"|"create",
-    "fields": {field: "existing"|"incoming"}}`` (see ``commit.rows_write``). The rows are
-    checked again against the registry as it is now; rows with errors are not imported.
-    Raises ``ValidationError`` when the import was committed already, its mapping lacks
-    required columns, or the registry changed under it (then nothing is written).
+    "fields": {field: "existing"|"incoming"}}`` and ``bulk`` a kind of duplicate to an action
+    (see ``commit.rows_write``); both are added to those saved with the import
+    (``client_import_decisions_save``). The rows are checked again against the registry as it
+    is now; rows with errors are not imported. Raises ``ValidationError`` when the import was
+    committed already, its mapping lacks required columns, or the registry changed under it
+    (then nothing is written).
     """
     _require_import_allowed(user)
-    return engine.upload_commit(CLIENTS, upload=client_import, user=user, options={"decisions": decisions or {}})
+    saved = client_import.decisions or {}
+    options = {"decisions": {**saved.get("rows", {}), **(decisions or {})},
+               "bulk": {**saved.get("bulk", {}), **(bulk or {})}}
+    return engine.upload_commit(CLIENTS, upload=client_import, user=user, options=options)

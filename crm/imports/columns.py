@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from dataimport.columns import Column
 from dataimport.engine import Row
 
-from .. import normalisers
+from .. import access, normalisers
 from ..models import Client
 
 IDENTIFIER_FIELDS = ("id_number", "phone", "email")
@@ -64,6 +64,9 @@ CLIENT_COLUMNS = (
         "lifecycle stage", "lifecycle", "stage", "生命周期", "生命周期阶段", "客户阶段")),
     Column("tags", gettext_lazy("Tags"), ("tags", "tag", "标签")),
     Column("notes", gettext_lazy("Notes"), ("notes", "note", "remarks", "comment", "comments", "备注", "说明")),
+    Column("manager", gettext_lazy("Relationship manager"), (
+        "rm", "relationship manager", "manager", "account manager", "client manager", "primary rm",
+        "客户经理", "理财经理", "专属客户经理", "主客户经理", "负责客户经理")),
 )
 COLUMNS_BY_KEY = {column.key: column for column in CLIENT_COLUMNS}
 
@@ -75,6 +78,57 @@ CHOICE_FIELDS = {
 }
 DATE_FIELDS = ("birth_date", "kyc_date")
 _TEXT_FIELDS = ("address", "occupation", "industry", "source_of_funds", "notes")
+
+
+class Managers:
+    """The staff an importer may make the primary RM of new clients, found by username or name.
+
+    Those ``access.manager_list_assignable`` offers the importer, and an importing RM themself
+    (their clients are theirs anyway). Names are compared without case or spaces, in either
+    order of given and family name ("Wang Fang", "Fang Wang", "王芳").
+    """
+
+    def __init__(self, *, user):
+        staff = {m.pk: m for m in access.manager_list_assignable(user=user)}
+        if access.is_relationship_manager(user):
+            staff[user.pk] = user
+        self.by_username = {m.username.casefold(): m for m in staff.values()}
+        self.by_name: dict[str, list] = {}
+        for manager in staff.values():
+            names = {manager.get_full_name(), f"{manager.last_name} {manager.first_name}"}
+            for name in {_name_key(n) for n in names if n.strip()}:
+                self.by_name.setdefault(name, []).append(manager)
+
+    def find(self, value) -> object:
+        """The member of staff ``value`` names; ``ValidationError`` when none or several."""
+        text = " ".join(unicodedata.normalize("NFKC", str(value)).split())
+        found = self.by_username.get(text.casefold())
+        if found is not None:
+            return found
+        named = self.by_name.get(_name_key(text), [])
+        if len(named) > 1:
+            raise ValidationError(_("“%(value)s” names more than one member of staff; give the username.")
+                                  % {"value": text}, code="ambiguous")
+        if not named:
+            raise ValidationError(_("“%(value)s” is not a relationship manager you may assign clients to; "
+                                    "give the username or full name of one.") % {"value": text}, code="invalid")
+        return named[0]
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
+
+
+def row_manager(row: Row, managers: Managers) -> None:
+    """The RM column of a checked row, as the id and name of the member of staff it names."""
+    if not row.text("manager"):
+        return
+    try:
+        manager = managers.find(row.cell("manager"))
+    except ValidationError as error:
+        row.error("manager", " ".join(error.messages))
+        return
+    row.entry["values"].update(manager_id=manager.pk, manager=manager.get_full_name() or manager.username)
 
 
 def missing_columns_message(missing: list[tuple[str, ...]]) -> str:
@@ -173,8 +227,8 @@ def _model_errors(row: Row, values: dict) -> None:
 
 
 def model_values(values: dict) -> dict:
-    """Row values as model field values (dates parsed, tags left out)."""
-    result = {k: v for k, v in values.items() if k != "tags"}
+    """Row values as model field values (dates parsed; tags and the RM, written on their own, left out)."""
+    result = {k: v for k, v in values.items() if k not in ("tags", "manager", "manager_id")}
     for field in DATE_FIELDS:
         if result.get(field):
             result[field] = date.fromisoformat(result[field])

@@ -1,9 +1,10 @@
 """Writing a checked client file: new clients, merges into existing ones and skips, as decided.
 
 Runs inside the engine's commit transaction, after the rows were cleaned and matched
-again against the registry as it is now; rows with errors are left out. Clients an RM
-imports get that RM as their primary RM; a team lead's or administrator's stay unassigned
-for a handover.
+again against the registry as it is now; rows with errors are left out. New clients get
+the RM of their row's RM column, else the importing RM; a team lead's or administrator's
+without one stay unassigned for a handover (the result counts them). The RM column is not
+applied to clients already in the registry: moving them is a handover.
 """
 
 from django.utils import timezone
@@ -14,22 +15,37 @@ from dataimport.engine import Row
 from dataimport.report import Report
 
 from .. import access
+from ..history import request_attrs
 from ..models import Assignment, Client, ClientMerge, LifecycleTransition, Tag
 from ..services import KEEP, TAKE, client_snapshot
 from .columns import model_values
-from .matching import BATCH, CREATE, SKIP, differences
+from .matching import BATCH, CREATE, SKIP, action_chosen, differences
 
 
-def rows_write(rows: list[Row], report: Report, *, user, upload, decisions: dict) -> None:
-    """Apply every clean row; ``decisions`` maps a row number (str) to ``{"action": "merge"|"skip"|
-    "create", "fields": {field: "existing"|"incoming"}}``, a row without one takes the dry run's
-    defaults (merge, keeping existing non-empty values and filling blanks)."""
+def rows_write(rows: list[Row], report: Report, *, user, upload, decisions: dict, bulk: dict) -> None:
+    """Apply every clean row, and count the outcomes into ``report.result``.
+
+    ``decisions`` maps a row number (str) to ``{"action": "merge"|"skip"|"create", "fields":
+    {field: "existing"|"incoming"}}``; ``bulk`` maps a kind of duplicate (``DUPLICATE_GROUPS``) to
+    the action for its rows without a decision of their own; the rest take the dry run's default
+    (merge, keeping non-empty values and filling blanks).
+
+    Each row ends with one ``outcome`` out of four, the words of the counts: "created",
+    "merged" (into a registry client, or into an earlier row of the file), "skipped" (as
+    chosen, or because it adds nothing) and "error"; ``outcome_note`` says which case it was.
+    """
     entries = [row.entry for row in rows]
     by_number = {entry["row"]: entry for entry in entries}
     to_create: dict[int, dict] = {}  # row number -> values
     target_ids = {e["duplicate"]["client_id"] for e in entries if e.get("duplicate", {}).get("source") == "registry"}
     targets = {c.pk: c for c in access.client_list_editable(user=user).select_for_update().filter(pk__in=target_ids)}
     reason = _("Import of %(file)s") % {"file": report.file_name}
+
+    def merge_into(entry, client, choices, note):
+        changed = _client_merge_row(client=client, values=entry["values"], choices=choices, user=user,
+                                    upload=upload, row_number=entry["row"])
+        entry["outcome"], entry["outcome_note"] = ("merged", note) if changed else ("skipped", "unchanged")
+        entry["client_id"] = client.pk
 
     for entry in entries:
         if entry["errors"]:
@@ -40,84 +56,92 @@ def rows_write(rows: list[Row], report: Report, *, user, upload, decisions: dict
             to_create[entry["row"]] = entry["values"]
             continue
         decision = decisions.get(str(entry["row"]), {})
-        action = decision.get("action") if decision.get("action") in duplicate["options"] else duplicate["default"]
+        action = action_chosen(duplicate, decision=decision, bulk=bulk)
         entry["action"] = action
+        choices = {d["field"]: d["default"] for d in duplicate["differences"]}
+        choices.update({f: c for f, c in decision.get("fields", {}).items() if f in choices and c in (KEEP, TAKE)})
         if action == CREATE:
             to_create[entry["row"]] = entry["values"]
         elif action == SKIP:
-            entry["outcome"] = "skipped"
+            entry["outcome"], entry["outcome_note"] = "skipped", "chosen"
         elif duplicate["source"] == "registry":
             client = targets.get(duplicate["client_id"])
             if client is None:  # no longer editable: never write to it
-                entry["outcome"] = "skipped"
+                entry["outcome"], entry["outcome_note"] = "skipped", "not_editable"
                 continue
-            choices = {d["field"]: d["default"] for d in duplicate["differences"]}
-            choices.update({f: c for f, c in decision.get("fields", {}).items() if f in choices and c in (KEEP, TAKE)})
-            changed = _client_merge_row(client=client, values=entry["values"], choices=choices, user=user,
-                                        upload=upload, row_number=entry["row"])
-            entry["outcome"] = "merged" if changed else "unchanged"
-            entry["client_id"] = client.pk
+            merge_into(entry, client, choices, "registry")
         else:
-            earlier = duplicate["row"]
-            if earlier in to_create:  # fold the row into the earlier one: fill its blanks
-                _values_fold(to_create[earlier], entry["values"])
-                entry["outcome"] = "merged_in_file"
-            elif by_number[earlier].get("client_id") and by_number[earlier].get("outcome") in ("merged", "unchanged"):
-                client = targets[by_number[earlier]["client_id"]]
-                choices = {d["field"]: d["default"] for d in differences(client, entry["values"])}
-                changed = _client_merge_row(client=client, values=entry["values"], choices=choices, user=user,
-                                            upload=upload, row_number=entry["row"])
-                entry["outcome"] = "merged" if changed else "unchanged"
-                entry["client_id"] = client.pk
+            earlier = by_number[duplicate["row"]]
+            if duplicate["row"] in to_create:  # fold the row into the earlier one, field by field as chosen
+                _values_fold(to_create[duplicate["row"]], entry["values"], choices)
+                entry["outcome"], entry["outcome_note"] = "merged", "file"
+            elif earlier.get("client_id") and earlier.get("outcome") in ("merged", "skipped"):
+                # The earlier row went into a registry client: this one follows it, with the defaults
+                # against that client and the choices made for the fields it differs in.
+                client = targets[earlier["client_id"]]
+                against = {d["field"]: d["default"] for d in differences(client, entry["values"])}
+                against.update({f: c for f, c in choices.items() if f in against and c == TAKE})
+                merge_into(entry, client, against, "registry")
             else:
-                entry["outcome"] = "skipped"
+                entry["outcome"], entry["outcome_note"] = "skipped", "earlier_skipped"
 
     created = _clients_create(values_by_row=to_create, user=user, reason=reason)
-    for number, client_id in created.items():
+    for number, (client_id, manager_id) in created.items():
         by_number[number]["outcome"] = "created"
         by_number[number]["client_id"] = client_id
+        by_number[number]["unassigned"] = manager_id is None
     outcomes = [entry.get("outcome") for entry in entries]
     report.result = {
         "created": outcomes.count("created"),
         "updated": outcomes.count("merged"),
+        "skipped": outcomes.count("skipped"),
         "errors": outcomes.count("error"),
-        "skipped": sum(1 for o in outcomes if o not in ("created", "merged", "error")),
+        "unassigned": sum(1 for entry in entries if entry.get("unassigned")),
     }
 
 
-def _values_fold(earlier: dict, values: dict) -> None:
+def _values_fold(earlier: dict, values: dict, choices: dict) -> None:
+    """Fold a later row of the file into the earlier one it repeats: the fields chosen ("incoming")
+    and the earlier row's blanks take the later row's values; tags are joined."""
     for field, value in values.items():
+        take = choices.get(field) == TAKE or not earlier.get(field)
         if field == "tags":
             earlier["tags"] = sorted(set(earlier.get("tags", [])) | set(value))
-        elif field == "id_number" and not earlier.get("id_number"):
+        elif field == "id_number" and take:
             earlier["id_number"], earlier["id_type"] = value, values["id_type"]
-        elif field not in ("id_number", "id_type") and not earlier.get(field):
+        elif field == "manager_id" and take:
+            earlier["manager_id"], earlier["manager"] = value, values["manager"]
+        elif field not in ("id_number", "id_type", "manager_id", "manager") and take:
             earlier[field] = value
 
 
-def _clients_create(*, values_by_row: dict[int, dict], user, reason: str) -> dict[int, int]:
-    """Create the clients in bulk, with their history, primary assignments and tags.
+def _clients_create(*, values_by_row: dict[int, dict], user, reason: str) -> dict[int, tuple[int, int | None]]:
+    """Create the clients in bulk, with their history, primary assignments and tags; row number →
+    (client id, primary RM id or None).
 
-    The importer becomes primary RM when they are an RM (Client.primary_manager and an
-    open primary Assignment are written together, as assignment_transfer would); clients
-    imported by a team lead or administrator stay unassigned for a handover.
+    The primary RM is the row's RM column (checked against ``access.manager_list_assignable``),
+    else the importer when they are an RM (Client.primary_manager and an open primary Assignment
+    are written together, as assignment_transfer would); clients imported by a team lead or
+    administrator without an RM column stay unassigned for a handover.
     """
     if not values_by_row:
         return {}
-    manager = user if access.is_relationship_manager(user) else None
+    importer = user.pk if access.is_relationship_manager(user) else None
     now = timezone.now()
     numbers = list(values_by_row)
     clients = [
-        Client(**model_values(values_by_row[n]), created_by=user, created_at=now, primary_manager=manager)
+        Client(**model_values(values_by_row[n]), created_by=user, created_at=now,
+               primary_manager_id=values_by_row[n].get("manager_id") or importer)
         for n in numbers
     ]
     clients = bulk_create_with_history(clients, Client, batch_size=BATCH, default_user=user,
-                                       default_change_reason=reason[:100])
-    if manager is not None:
-        assignments = [Assignment(client=c, manager=manager, role=Assignment.Role.PRIMARY, started_at=now,
-                                  reason=reason[:255], assigned_by=user) for c in clients]
+                                       default_change_reason=reason[:100], custom_historical_attrs=request_attrs())
+    assignments = [Assignment(client=c, manager_id=c.primary_manager_id, role=Assignment.Role.PRIMARY,
+                              started_at=now, reason=reason[:255], assigned_by=user)
+                   for c in clients if c.primary_manager_id]
+    if assignments:
         bulk_create_with_history(assignments, Assignment, batch_size=BATCH, default_user=user,
-                                 default_change_reason=reason[:100])
+                                 default_change_reason=reason[:100], custom_historical_attrs=request_attrs())
     # Every client's first stage is recorded, as client_create does for one client.
     LifecycleTransition.objects.bulk_create(
         [LifecycleTransition(client=c, from_stage="", to_stage=c.lifecycle_stage, reason=reason[:255],
@@ -125,7 +149,7 @@ def _clients_create(*, values_by_row: dict[int, dict], user, reason: str) -> dic
         batch_size=BATCH,
     )
     _tags_add({c.pk: values_by_row[n].get("tags", []) for n, c in zip(numbers, clients)})
-    return {n: c.pk for n, c in zip(numbers, clients)}
+    return {n: (c.pk, c.primary_manager_id) for n, c in zip(numbers, clients)}
 
 
 def _tags_add(tags_by_client: dict[int, list[str]]) -> None:

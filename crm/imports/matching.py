@@ -12,7 +12,6 @@ import re
 
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dataimport.engine import Row
@@ -28,6 +27,23 @@ ACTION_LABELS = {
     MERGE: gettext_lazy("Merge"), SKIP: gettext_lazy("Skip"), CREATE: gettext_lazy("Create a new client"),
 }
 BATCH = 500
+# Duplicates come in four kinds, decided together or row by row: where the match is (the
+# registry or an earlier row of the file) and how sure it is (the ID document, or name and contact).
+DUPLICATE_GROUPS = {
+    "registry_exact": gettext_lazy("Same ID document as a client in the registry"),
+    "registry_likely": gettext_lazy("Probably a client in the registry: same name and phone or e-mail"),
+    "file_exact": gettext_lazy("Same ID document as an earlier row of the file"),
+    "file_likely": gettext_lazy("Probably the same client as an earlier row: same name and phone or e-mail"),
+}
+
+
+def action_chosen(duplicate: dict, *, decision: dict, bulk: dict) -> str:
+    """What is done with a duplicate row: its own decision, else the one for its kind
+    (``bulk``), else the dry run's default; a choice the row does not offer is ignored."""
+    for action in (decision.get("action"), bulk.get(duplicate["group"])):
+        if action in duplicate["options"]:
+            return action
+    return duplicate["default"]
 
 
 def name_key(name: str) -> str:
@@ -42,16 +58,24 @@ def _chunks(items: list, size: int = BATCH):
 def differences(client: Client, values: dict) -> list[dict]:
     """The fields where an incoming row would change an existing client, with the default choice:
     keep a non-empty existing value, fill a blank one (补全)."""
+    existing = {field: merge_value(client, field) for field in MERGE_FIELDS}
+    return values_differences({**existing, "id_type": client.id_type}, values)
+
+
+def values_differences(existing_values: dict, values: dict) -> list[dict]:
+    """The fields where ``values`` would change ``existing_values`` (a client's or an earlier
+    row's, as merge values), with the default choice: keep a non-empty value, fill a blank one."""
     rows = []
     for field in MERGE_FIELDS:
         incoming = values.get(field)
         if not incoming:
             continue
-        existing = merge_value(client, field)
+        existing = existing_values.get(field) or ""
         if field == "id_number":
-            if client.id_type == values.get("id_type") and existing == incoming:
+            existing_type = existing_values.get("id_type") or ""
+            if existing_type == values.get("id_type") and existing == incoming:
                 continue
-            existing = f"{client.get_id_type_display()} {existing}" if existing else ""
+            existing = f"{Client.IdType(existing_type).label} {existing}" if existing else ""
             incoming = f"{Client.IdType(values['id_type']).label} {incoming}"
         elif existing == incoming:
             continue
@@ -114,6 +138,7 @@ class Registry:
 def duplicates_find(rows: list[Row], *, user) -> None:
     """Mark each clean row that duplicates a registry client or an earlier row (``entry["duplicate"]``)."""
     clean_rows = [row for row in rows if not row.has_errors]
+    by_number = {row.number: row for row in clean_rows}
     registry = Registry(user=user, rows=[row.entry for row in clean_rows])
     seen_documents: dict[tuple, int] = {}
     seen_contacts: dict[tuple, int] = {}
@@ -133,8 +158,8 @@ def duplicates_find(rows: list[Row], *, user) -> None:
             match = "likely" if client else ""
         if client is not None:
             entry["duplicate"] = {
-                "source": "registry", "match": match, "client_id": client.pk, "client_name": client.display_name,
-                "differences": differences(client, values),
+                "source": "registry", "match": match, "group": f"registry_{match}", "client_id": client.pk,
+                "client_name": client.display_name, "differences": differences(client, values),
                 "options": [MERGE, SKIP] if match == "exact" else [MERGE, SKIP, CREATE], "default": MERGE,
             }
         else:
@@ -144,8 +169,11 @@ def duplicates_find(rows: list[Row], *, user) -> None:
                 earlier = next((seen_contacts[key] for key in contacts if key in seen_contacts), None)
                 match = "likely" if earlier else ""
             if earlier is not None:
+                earlier_values = by_number[earlier].entry["values"]
                 entry["duplicate"] = {
-                    "source": "file", "match": match, "row": earlier, "differences": [],
+                    "source": "file", "match": match, "group": f"file_{match}", "row": earlier,
+                    "row_name": earlier_values["legal_name"],
+                    "differences": values_differences(earlier_values, values),
                     "options": [MERGE, SKIP] if match == "exact" else [MERGE, SKIP, CREATE], "default": MERGE,
                 }
         # Later rows with the same document or contacts duplicate this row (or the row it repeats).

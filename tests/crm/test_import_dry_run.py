@@ -90,8 +90,11 @@ def test_it_finds_duplicates_within_the_file(owner):
         ["周杰", "", "", "wf@example.com"],
     ])
     rows = client_import.report["rows"]
-    assert rows[1]["duplicate"] == {"source": "file", "match": "exact", "row": 2, "differences": [],
-                                    "options": ["merge", "skip"], "default": "merge"}
+    assert rows[1]["duplicate"] == {
+        "source": "file", "match": "exact", "group": "file_exact", "row": 2, "row_name": "王芳",
+        # The card shows what the row would change in the earlier one, as for registry matches.
+        "differences": [{"field": "email", "existing": "", "incoming": "wf@example.com", "default": "incoming"}],
+        "options": ["merge", "skip"], "default": "merge"}
     assert rows[2]["duplicate"]["match"] == "likely"
     assert rows[2]["duplicate"]["row"] == 2
     assert "duplicate" not in rows[3]  # same e-mail but another name
