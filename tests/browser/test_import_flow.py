@@ -43,3 +43,37 @@ def test_it_imports_checks_decides_and_commits(page, live_server, owner, tmp_pat
     expect(page.locator("table.table-clients")).to_contain_text("王芳")
     assert Client.objects.get(legal_name="Li Na").email == "li.na@example.com"
     assert Client.objects.filter(legal_name="王芳", primary_manager=owner).exists()
+
+
+def test_it_skips_every_duplicate_of_a_kind_at_once_with_the_commit_button_in_reach(page, live_server, owner,
+                                                                                      tmp_path):
+    rows = [["客户姓名", "手机号码", "电子邮箱"]]
+    for i in range(60):
+        ClientFactory(legal_name=f"Known {i}", phone=f"+861390000{i:04d}", email="", manager=owner)
+        rows.append([f"Known {i}", f"1390000{i:04d}", f"KNOWN{i}@Example.com"])
+    rows.append(["New Client", "13700137000", ""])
+    path = tmp_path / "again.csv"
+    path.write_bytes(csv_bytes(rows))
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, live_server, owner)
+    page.goto("/clients/imports/upload/")
+    page.set_input_files("input[type=file]", str(path))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Upload and check").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check the file (dry run)").click()
+
+    expect(page.locator("[data-testid^=duplicate-row-]")).to_have_count(50)
+    page.get_by_test_id("bulk-registry_likely").get_by_role("combobox").select_option(label="Skip all")
+    commit = page.get_by_role("button", name="Commit the import")
+    expect(commit).to_be_in_viewport()  # no scrolling past 50 cards to reach it
+    page.get_by_test_id("duplicate-row-2").scroll_into_view_if_needed()
+    expect(commit).to_be_in_viewport()
+    with page.expect_navigation():
+        commit.click()
+
+    expect(page.get_by_test_id("result-skipped")).to_have_text("60")
+    expect(page.get_by_test_id("result-created")).to_have_text("1")
+    expect(page.locator(".alert-success")).to_contain_text("Created: 1, merged: 0, skipped: 60")
+    assert Client.objects.count() == 61
+    assert not Client.objects.exclude(email="").exists()
