@@ -22,6 +22,7 @@ from .models import (
     HouseholdMember,
     LifecycleTransition,
     PublicLink,
+    RegistrationConflict,
     SavedFilter,
     SensitiveView,
     Tag,
@@ -352,6 +353,20 @@ class SensitiveViewAdmin(ReadOnlyAdmin):
     search_fields = ("client__legal_name", "user__username", "detail")
     list_select_related = ("user", "client")
     date_hierarchy = "viewed_at"
+
+
+@admin.register(RegistrationConflict)
+class RegistrationConflictAdmin(NoDeleteAdmin, admin.ModelAdmin):
+    """Attempts to register an ID document a client the user may not see holds; an administrator
+    marks one resolved once the leads have agreed who serves the client."""
+
+    list_display = ("created_at", "requested_by", "source", "client", "resolved_at")
+    list_filter = ("source", ("resolved_at", admin.EmptyFieldListFilter))
+    readonly_fields = ("created_at", "requested_by", "source", "client")
+    list_select_related = ("requested_by", "client")
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(LogEntry)

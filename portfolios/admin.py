@@ -70,7 +70,7 @@ class InstrumentAdmin(HistoryAdmin):
 
 
 @admin.register(InstrumentPrice)
-class InstrumentPriceAdmin(admin.ModelAdmin):
+class InstrumentPriceAdmin(HistoryAdmin):  # every price change is kept: who, when, old → new
     list_display = ("instrument", "price_date", "price", "currency")
     list_filter = ("currency", "price_date")
     search_fields = ("instrument__code", "instrument__name")

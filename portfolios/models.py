@@ -125,7 +125,7 @@ class InstrumentPrice(models.Model):
     price_date = models.DateField(_("price date"))
     price = models.DecimalField(_("price"), max_digits=20, decimal_places=6,
                                 validators=[MinValueValidator(Decimal("0.000001"))])
-    currency = models.CharField(_("currency"), max_length=3, validators=[currency_code_validate])
+    currency = models.CharField(_("currency"), max_length=3)  # checked by instrument_price_record (upper case)
     # Market data moves every holder of the instrument in every team: each change is kept (who, when,
     # old → new), and only administrators and the data desk make them (crm.access.may_edit_market_data).
     history = audited_history()

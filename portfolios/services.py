@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm.history import history_note
+from crm.currencies import currency_code_validate
 from crm.models import Client
 from crm.selectors import aum_tier_for
 from crm.services import client_aum_set
@@ -59,6 +60,7 @@ def instrument_price_record(*, instrument: Instrument, price_date: date, price: 
     again returns an empty set).
     """
     currency = currency.upper()
+    currency_code_validate(currency)
     price = Decimal(price).quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)  # as stored, so a re-run compares equal
     existing = InstrumentPrice.objects.select_for_update().filter(instrument=instrument, price_date=price_date).first()
     if existing is not None and existing.price == price and existing.currency == currency:

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('request_id', models.CharField(blank=True, db_index=True, max_length=32, verbose_name='request')),
                 ('price_date', models.DateField(verbose_name='price date')),
                 ('price', models.DecimalField(decimal_places=6, max_digits=20, validators=[django.core.validators.MinValueValidator(Decimal('0.000001'))], verbose_name='price')),
-                ('currency', models.CharField(max_length=3, validators=[crm.currencies.currency_code_validate], verbose_name='currency')),
+                ('currency', models.CharField(max_length=3, verbose_name='currency')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
@@ -85,11 +85,6 @@ class Migration(migrations.Migration):
             model_name='holding',
             name='stop_loss_price',
             field=models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.000001'))], verbose_name='stop-loss price'),
-        ),
-        migrations.AlterField(
-            model_name='instrumentprice',
-            name='currency',
-            field=models.CharField(max_length=3, validators=[crm.currencies.currency_code_validate], verbose_name='currency'),
         ),
         migrations.AlterField(
             model_name='instrumentprice',
