@@ -57,3 +57,31 @@ document.querySelectorAll("input[data-recent-url]").forEach((input) => {
   input.addEventListener("input", () => menu.classList.toggle("show", !input.value && menu.childElementCount > 0));
   input.addEventListener("blur", () => window.setTimeout(() => menu.classList.remove("show"), 200));
 });
+
+// Dates never break at their hyphens (2026-/11-23): each date or date-time in the page's text is
+// wrapped in a non-wrapping span. Text only; inputs and scripts are left alone.
+(() => {
+  const DATE = /\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?/g;
+  const HAS_DATE = /\d{4}-\d{2}-\d{2}/;  // no g flag: test() keeps no state between nodes
+  const walker = document.createTreeWalker(document.querySelector("main") || document.body, NodeFilter.SHOW_TEXT, {
+    acceptNode: (node) => (node.parentElement.closest("script, style, textarea, option, .text-nowrap")
+      || !HAS_DATE.test(node.nodeValue) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+  });
+  const nodes = [];
+  while (walker.nextNode()) nodes.push(walker.currentNode);
+  nodes.forEach((node) => {
+    const fragment = document.createDocumentFragment();
+    let last = 0;
+    node.nodeValue.replace(DATE, (match, offset) => {
+      fragment.append(node.nodeValue.slice(last, offset));
+      const span = document.createElement("span");
+      span.className = "text-nowrap";
+      span.textContent = match;
+      fragment.append(span);
+      last = offset + match.length;
+      return match;
+    });
+    fragment.append(node.nodeValue.slice(last));
+    node.replaceWith(fragment);
+  });
+})();

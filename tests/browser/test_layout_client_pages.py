@@ -64,6 +64,18 @@ def _page(browser, live_server, owner, screen: str, language: str):
     return context, page
 
 
+# Table headers, buttons and dates whose text runs over more than one line (确/认, 2026-/11-23).
+BROKEN_LABELS_JS = """() => {
+  const lines = (el) => { const range = document.createRange(); range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size; };
+  const dates = [...document.querySelectorAll("main *")].filter((el) => el.children.length === 0
+    && /^\\d{4}-\\d{2}-\\d{2}$/.test(el.textContent.trim()));
+  return [...document.querySelectorAll("main th, main .btn"), ...dates]
+    .filter((el) => el.offsetParent !== null && el.textContent.trim() && lines(el) > 1)
+    .map((el) => el.textContent.trim());
+}"""
+
+
 def _scrolls_sideways(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
 
@@ -75,6 +87,7 @@ def test_the_client_list_shows_aum_without_scrolling_sideways(browser, live_serv
     try:
         page.goto(reverse("crm:client-list"))
         assert not _scrolls_sideways(page)
+        assert page.evaluate(BROKEN_LABELS_JS) == []
         width = SCREENS[screen]["width"]
         if screen == "desktop":
             aum = page.get_by_test_id("client-aum").first
@@ -113,6 +126,7 @@ def test_the_client_page_opens_with_its_header_strip_above_the_fold(browser, liv
         expect(header.get_by_test_id("fact-alerts")).to_contain_text("2")  # stop-loss and drawdown: high
         assert not _scrolls_sideways(page)
         expect(page.locator('a[href="tel:+8613912345678"]')).to_be_visible()
+        assert page.evaluate(BROKEN_LABELS_JS) == []
     finally:
         context.close()
 
@@ -127,6 +141,7 @@ def test_the_portfolio_page_fits_a_phone(browser, live_server, owner, book, lang
         acknowledge = page.get_by_test_id("alerts").locator("button[type=submit]").first
         box = acknowledge.bounding_box()
         assert box["x"] + box["width"] <= SCREENS["phone"]["width"], "an Acknowledge button is cut off"
+        assert page.evaluate(BROKEN_LABELS_JS) == []
     finally:
         context.close()
 
