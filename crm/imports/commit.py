@@ -90,6 +90,9 @@ def rows_write(rows: list[Row], report: Report, *, user, upload, decisions: dict
         by_number[number]["outcome"] = "created"
         by_number[number]["client_id"] = client_id
         by_number[number]["unassigned"] = manager_id is None
+    for entry in entries:  # a row folded into an earlier one leads to the client that row became
+        if entry.get("outcome_note") == "file":
+            entry["client_id"] = by_number[entry["duplicate"]["row"]]["client_id"]
     outcomes = [entry.get("outcome") for entry in entries]
     report.result = {
         "created": outcomes.count("created"),
