@@ -103,6 +103,10 @@ def test_the_client_list_shows_aum_without_scrolling_sideways(browser, live_serv
             expect(card_aum).to_be_visible()
             box = card_aum.bounding_box()
             assert box["x"] + box["width"] <= width
+            # The filters fold away on a phone, so the clients come first; one tap opens them.
+            expect(page.get_by_test_id("client-filter")).to_be_hidden()
+            page.get_by_test_id("filters-toggle").click()
+            expect(page.get_by_test_id("client-filter")).to_be_visible()
         summary = page.get_by_test_id("list-summary")
         expect(summary).to_contain_text("13")
         assert GROUPED.search(page.get_by_test_id("list-aum-sum").get_attribute("title"))
