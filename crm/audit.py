@@ -109,6 +109,9 @@ class Change:
     new: str
 
 
+KIND_LABELS = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
+
+
 @dataclass
 class Entry:
     source: HistorySource
@@ -124,11 +127,9 @@ class Entry:
     request_id: str
     changes: list[Change]
 
-    KIND_LABELS = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
-
     @property
     def kind_label(self) -> str:
-        return self.KIND_LABELS.get(self.kind, self.kind)
+        return KIND_LABELS.get(self.kind, self.kind)
 
 
 def _shown(field, value, users: dict) -> str:

@@ -58,8 +58,9 @@ def audit_changes_export(request):
         for start in range(0, EXPORT_LIMIT, EXPORT_CHUNK):
             chunk = list(entries[start:start + EXPORT_CHUNK])
             for entry in audit.entries_resolve(chunk):
-                common = [timezone.localtime(entry.when).strftime("%Y-%m-%d %H:%M:%S"), str(entry.user or ""), str(entry.kind_label),
-                          str(entry.source.label), entry.object_id, entry.client_id, entry.client_name]
+                common = [timezone.localtime(entry.when).strftime("%Y-%m-%d %H:%M:%S"), str(entry.user or ""),
+                          str(entry.kind_label), str(entry.source.label), entry.object_id, entry.client_id,
+                          entry.client_name]
                 tail = [entry.reason, entry.ip_address or "", entry.request_id]
                 for change in entry.changes or [None]:
                     yield [*common, *((change.field, change.old, change.new) if change else ("", "", "")), *tail]

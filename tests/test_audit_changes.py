@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from communications import services as communications_services
 from communications.models import Complaint, ContactLog, Review
 from crm import imports, services
 from crm.models import Assignment, AumTierThreshold, Client, HouseholdMember
@@ -18,7 +17,13 @@ from risk import selectors as risk_selectors
 from risk.models import Assessment
 from tests.communications.factories import ContactLogFactory, ReminderFactory
 from tests.crm.test_client_forms import form_data
-from tests.factories import ClientFactory, HouseholdFactory, HouseholdMemberFactory, ManagerFactory, csv_bytes
+from tests.factories import (
+    ClientFactory,
+    HouseholdFactory,
+    HouseholdMemberFactory,
+    ManagerFactory,
+    csv_bytes,
+)
 from tests.portfolios.factories import AccountFactory, AlertFactory, HoldingFactory
 from tests.portfolios.test_import_positions import position, table
 
@@ -207,8 +212,8 @@ def test_a_positions_import_writes_holding_history_with_the_importer_and_file(ow
 
 
 def test_re_tiering_after_a_threshold_change_writes_history_instead_of_a_silent_update(client_record):
-    Client.objects.filter(pk=client_record.pk).update(aum_total=Decimal("50000000"))  # set up only
-    AumTierThreshold.objects.filter(tier=Client.AumTier.HNW).update(minimum_aum=Decimal("1000000"))
+    Client.objects.filter(pk=client_record.pk).update(aum_total=Decimal(50000000))  # set up only
+    AumTierThreshold.objects.filter(tier=Client.AumTier.HNW).update(minimum_aum=Decimal(1000000))
     before = client_record.history.count()
     assert services.client_aum_tiers_refresh() >= 1
     client_record.refresh_from_db()

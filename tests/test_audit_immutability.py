@@ -8,7 +8,13 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from crm.models import Assignment, Client, ClientImport, LifecycleTransition, SensitiveView
+from crm.models import (
+    Assignment,
+    Client,
+    ClientImport,
+    LifecycleTransition,
+    SensitiveView,
+)
 from dataimport.models import ImportUpload
 from portfolios.models import Alert
 from tests.factories import csv_bytes
@@ -47,10 +53,10 @@ def test_the_admin_log_and_the_view_log_refuse_add_change_and_delete_for_an_admi
     client.force_login(staff_administrator)
     for model, obj in ((LogEntry, entry), (SensitiveView, view)):
         info = model._meta.app_label, model._meta.model_name
-        assert client.get(reverse("admin:%s_%s_changelist" % info)).status_code == 200
-        assert client.get(reverse("admin:%s_%s_add" % info)).status_code == 403
-        assert client.post(reverse("admin:%s_%s_change" % info, args=[obj.pk]), {}).status_code == 403
-        assert client.post(reverse("admin:%s_%s_delete" % info, args=[obj.pk]), {"post": "yes"}).status_code == 403
+        assert client.get(reverse("admin:{}_{}_changelist".format(*info))).status_code == 200
+        assert client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 403
+        assert client.post(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]), {}).status_code == 403
+        assert client.post(reverse("admin:{}_{}_delete".format(*info), args=[obj.pk]), {"post": "yes"}).status_code == 403
     assert LogEntry.objects.filter(pk=entry.pk, change_message="x").exists()
     assert SensitiveView.objects.filter(pk=view.pk).exists()
 
@@ -75,9 +81,9 @@ def test_audit_bearing_rows_cannot_be_deleted_in_admin_even_by_an_administrator(
     info = model._meta.app_label, model._meta.model_name
     client.force_login(staff_administrator)
 
-    response = client.post(reverse("admin:%s_%s_delete" % info, args=[obj.pk]), {"post": "yes"})
+    response = client.post(reverse("admin:{}_{}_delete".format(*info), args=[obj.pk]), {"post": "yes"})
     assert response.status_code == 403
-    response = client.post(reverse("admin:%s_%s_changelist" % info),
+    response = client.post(reverse("admin:{}_{}_changelist".format(*info)),
                            {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"})
     assert response.status_code in (200, 302)
     assert model._base_manager.filter(pk=obj.pk).exists()
