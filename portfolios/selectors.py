@@ -283,10 +283,7 @@ def portfolio_summary(*, client: Client, on_date: date | None = None) -> Portfol
 
     allocation = model_allocation_current(risk_level=client.risk_level, on_date=on_date)
     if allocation is None:
-        reason = (
-            _("The client has no risk level, so there is no target allocation.") if not client.risk_level
-            else _("No active model allocation for risk level %(level)s.") % {"level": client.risk_level}
-        )
+        reason = no_target_reason(client)
         allocation_rows: tuple[AllocationRow, ...] = ()
     else:
         reason = ""
@@ -300,6 +297,13 @@ def portfolio_summary(*, client: Client, on_date: date | None = None) -> Portfol
         allocation_rows=allocation_rows, no_target_reason=reason,
         open_alerts=tuple(alert_list_open_for_client(client=client)),
     )
+
+
+def no_target_reason(client: Client) -> str:
+    """Why the client has no target allocation (no risk level, or no model for it)."""
+    if not client.risk_level:
+        return _("The client has no risk level, so there is no target allocation.")
+    return _("No active model allocation for risk level %(level)s.") % {"level": client.risk_level}
 
 
 def _class_order(asset_class: str) -> int:
@@ -904,9 +908,7 @@ def client_portfolio_panel(*, request, client: Client) -> dict:
     goals = list(client.goals.prefetch_related("linked_accounts").order_by("target_date", "id")[:PANEL_GOALS_SHOWN])
     return {
         "client": client, "snapshot": snapshot, "class_rows": class_rows, "has_target": has_target,
-        "no_target_reason": "" if has_target or snapshot is None else (
-            _("The client has no risk level, so there is no target allocation.") if not client.risk_level
-            else _("No active model allocation for risk level %(level)s.") % {"level": client.risk_level}),
+        "no_target_reason": "" if has_target or snapshot is None else no_target_reason(client),
         "goals": [(goal, goal_progress(goal=goal, today=today)) for goal in goals],
         "alerts_by_kind": alerts_by_kind,
         "open_alert_count": sum(by_kind.values()),

@@ -55,13 +55,24 @@ def book(owner, client_record):
     return client_record
 
 
-def _page(browser, live_server, owner, screen: str, language: str):
-    context = browser.new_context(base_url=live_server.url, viewport=SCREENS[screen])
-    context.set_default_timeout(TIMEOUT_MS)
-    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
-    page = context.new_page()
-    login(page, live_server, owner)
-    return context, page
+@pytest.fixture
+def signed_in(browser, live_server, owner):
+    """``signed_in(screen, language)``: a page of a fresh browser context of that size and language,
+    signed in as the owner; the contexts close after the test."""
+    contexts = []
+
+    def open_page(screen: str, language: str):
+        context = browser.new_context(base_url=live_server.url, viewport=SCREENS[screen])
+        contexts.append(context)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        page = context.new_page()
+        login(page, live_server, owner)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 # Table headers, buttons and dates whose text runs over more than one line (确/认, 2026-/11-23).
@@ -82,104 +93,88 @@ def _scrolls_sideways(page) -> bool:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("screen", SCREENS)
-def test_the_client_list_shows_aum_without_scrolling_sideways(browser, live_server, owner, book, screen, language):
-    context, page = _page(browser, live_server, owner, screen, language)
-    try:
-        page.goto(reverse("crm:client-list"))
-        assert not _scrolls_sideways(page)
-        assert page.evaluate(BROKEN_LABELS_JS) == []
-        width = SCREENS[screen]["width"]
-        if screen == "desktop":
-            aum = page.get_by_test_id("client-aum").first
-            expect(aum).to_be_visible()
-            box = aum.bounding_box()
-            table_box = page.get_by_test_id("client-table").locator("xpath=..").bounding_box()
-            # Inside the table's (scrollable) box and inside the window: seen without scrolling.
-            assert box["x"] + box["width"] <= min(width, table_box["x"] + table_box["width"]) + 1
-            assert GROUPED.search(aum.inner_text())
-        else:
-            expect(page.get_by_test_id("client-table")).to_be_hidden()
-            card_aum = page.get_by_test_id("client-cards").get_by_test_id("card-aum").first
-            expect(card_aum).to_be_visible()
-            box = card_aum.bounding_box()
-            assert box["x"] + box["width"] <= width
-            # The filters fold away on a phone, so the clients come first; one tap opens them.
-            expect(page.get_by_test_id("client-filter")).to_be_hidden()
-            page.get_by_test_id("filters-toggle").click()
-            expect(page.get_by_test_id("client-filter")).to_be_visible()
-        summary = page.get_by_test_id("list-summary")
-        expect(summary).to_contain_text("13")
-        assert GROUPED.search(page.get_by_test_id("list-aum-sum").get_attribute("title"))
-    finally:
-        context.close()
+def test_the_client_list_shows_aum_without_scrolling_sideways(signed_in, book, screen, language):
+    page = signed_in(screen, language)
+    page.goto(reverse("crm:client-list"))
+    assert not _scrolls_sideways(page)
+    assert page.evaluate(BROKEN_LABELS_JS) == []
+    width = SCREENS[screen]["width"]
+    if screen == "desktop":
+        aum = page.get_by_test_id("client-aum").first
+        expect(aum).to_be_visible()
+        box = aum.bounding_box()
+        table_box = page.get_by_test_id("client-table").locator("xpath=..").bounding_box()
+        # Inside the table's (scrollable) box and inside the window: seen without scrolling.
+        assert box["x"] + box["width"] <= min(width, table_box["x"] + table_box["width"]) + 1
+        assert GROUPED.search(aum.inner_text())
+    else:
+        expect(page.get_by_test_id("client-table")).to_be_hidden()
+        card_aum = page.get_by_test_id("client-cards").get_by_test_id("card-aum").first
+        expect(card_aum).to_be_visible()
+        box = card_aum.bounding_box()
+        assert box["x"] + box["width"] <= width
+        # The filters fold away on a phone, so the clients come first; one tap opens them.
+        expect(page.get_by_test_id("client-filter")).to_be_hidden()
+        page.get_by_test_id("filters-toggle").click()
+        expect(page.get_by_test_id("client-filter")).to_be_visible()
+    summary = page.get_by_test_id("list-summary")
+    expect(summary).to_contain_text("13")
+    assert GROUPED.search(page.get_by_test_id("list-aum-sum").get_attribute("title"))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("screen", SCREENS)
-def test_the_client_page_opens_with_its_header_strip_above_the_fold(browser, live_server, owner, book, screen,
-                                                                     language):
-    context, page = _page(browser, live_server, owner, screen, language)
-    try:
-        page.goto(reverse("crm:client-detail", args=[book.pk]))
-        header = page.get_by_test_id("client-header")
-        expect(header).to_be_visible()
-        box = header.bounding_box()
-        assert box["y"] + box["height"] <= SCREENS[screen]["height"], "the header strip is below the fold"
-        for key in ("aum", "tier", "risk", "stage", "rm", "alerts", "last-contact", "next-review"):
-            expect(header.get_by_test_id(f"fact-{key}")).to_be_visible()
-        expect(header.get_by_test_id("fact-alerts")).to_contain_text("2")  # stop-loss and drawdown: high
-        assert not _scrolls_sideways(page)
-        expect(page.locator('a[href="tel:+8613912345678"]')).to_be_visible()
-        assert page.evaluate(BROKEN_LABELS_JS) == []
-    finally:
-        context.close()
+def test_the_client_page_opens_with_its_header_strip_above_the_fold(signed_in, book, screen, language):
+    page = signed_in(screen, language)
+    page.goto(reverse("crm:client-detail", args=[book.pk]))
+    header = page.get_by_test_id("client-header")
+    expect(header).to_be_visible()
+    box = header.bounding_box()
+    assert box["y"] + box["height"] <= SCREENS[screen]["height"], "the header strip is below the fold"
+    for key in ("aum", "tier", "risk", "stage", "rm", "alerts", "last-contact", "next-review"):
+        expect(header.get_by_test_id(f"fact-{key}")).to_be_visible()
+    expect(header.get_by_test_id("fact-alerts")).to_contain_text("2")  # stop-loss and drawdown: high
+    assert not _scrolls_sideways(page)
+    expect(page.locator('a[href="tel:+8613912345678"]')).to_be_visible()
+    assert page.evaluate(BROKEN_LABELS_JS) == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_portfolio_page_fits_a_phone(browser, live_server, owner, book, language):
-    context, page = _page(browser, live_server, owner, "phone", language)
-    try:
-        page.goto(reverse("portfolios:client-portfolio", args=[book.pk]))
-        expect(page.get_by_test_id("alerts")).to_be_visible()
-        assert not _scrolls_sideways(page)
-        acknowledge = page.get_by_test_id("alerts").locator("button[type=submit]").first
-        box = acknowledge.bounding_box()
-        assert box["x"] + box["width"] <= SCREENS["phone"]["width"], "an Acknowledge button is cut off"
-        assert page.evaluate(BROKEN_LABELS_JS) == []
-    finally:
-        context.close()
+def test_the_portfolio_page_fits_a_phone(signed_in, book, language):
+    page = signed_in("phone", language)
+    page.goto(reverse("portfolios:client-portfolio", args=[book.pk]))
+    expect(page.get_by_test_id("alerts")).to_be_visible()
+    assert not _scrolls_sideways(page)
+    acknowledge = page.get_by_test_id("alerts").locator("button[type=submit]").first
+    box = acknowledge.bounding_box()
+    assert box["x"] + box["width"] <= SCREENS["phone"]["width"], "an Acknowledge button is cut off"
+    assert page.evaluate(BROKEN_LABELS_JS) == []
 
 
-def test_a_chinese_amount_has_thousand_separators(browser, live_server, owner, book):
-    context, page = _page(browser, live_server, owner, "desktop", "zh-hans")
-    try:
-        page.goto(reverse("crm:client-detail", args=[book.pk]))
-        expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-        strip_aum = page.get_by_test_id("fact-aum").locator("dd")
-        assert GROUPED.search(strip_aum.get_attribute("title")), strip_aum.get_attribute("title")
-        expect(strip_aum).to_contain_text("万")
-        expect(page.get_by_test_id("panel-aum")).to_have_text(GROUPED)
-        page.goto(reverse("portfolios:client-portfolio", args=[book.pk]))
-        expect(page.get_by_test_id("aum")).to_have_text(GROUPED)
-    finally:
-        context.close()
+def test_a_chinese_amount_has_thousand_separators(signed_in, book):
+    page = signed_in("desktop", "zh-hans")
+    page.goto(reverse("crm:client-detail", args=[book.pk]))
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    strip_aum = page.get_by_test_id("fact-aum").locator("dd")
+    assert GROUPED.search(strip_aum.get_attribute("title")), strip_aum.get_attribute("title")
+    expect(strip_aum).to_contain_text("万")
+    expect(page.get_by_test_id("panel-aum")).to_have_text(GROUPED)
+    page.goto(reverse("portfolios:client-portfolio", args=[book.pk]))
+    expect(page.get_by_test_id("aum")).to_have_text(GROUPED)
 
 
-def test_the_navbar_marks_the_current_page_and_offers_recent_clients(browser, live_server, owner, book):
-    context, page = _page(browser, live_server, owner, "desktop", "en")
-    try:
-        page.goto(reverse("crm:client-detail", args=[book.pk]))
-        page.goto(reverse("crm:client-list"))
-        expect(page.locator(".navbar a.nav-link.active")).to_have_text("Clients")
-        search = page.get_by_test_id("nav-search").locator("input[name=q]")
-        search.focus()
-        recent = page.get_by_test_id("nav-recent")
-        expect(recent).to_be_visible()
-        expect(recent.locator("a.dropdown-item")).to_have_count(1)
-        expect(recent).to_contain_text(book.legal_name)
-        search.fill(str(book.pk))
-        search.press("Enter")
-        page.wait_for_url(re.compile(r"q="))
-        expect(page.get_by_test_id("list-summary")).to_contain_text("1 client")
-    finally:
-        context.close()
+def test_the_navbar_marks_the_current_page_and_offers_recent_clients(signed_in, book):
+    page = signed_in("desktop", "en")
+    page.goto(reverse("crm:client-detail", args=[book.pk]))
+    page.goto(reverse("crm:client-list"))
+    expect(page.locator(".navbar a.nav-link.active")).to_have_text("Clients")
+    search = page.get_by_test_id("nav-search").locator("input[name=q]")
+    search.focus()
+    recent = page.get_by_test_id("nav-recent")
+    expect(recent).to_be_visible()
+    expect(recent.locator("a.dropdown-item")).to_have_count(1)
+    expect(recent).to_contain_text(book.legal_name)
+    search.fill(str(book.pk))
+    search.press("Enter")
+    page.wait_for_url(re.compile(r"q="))
+    expect(page.get_by_test_id("list-summary")).to_contain_text("1 client")
