@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import models
-from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
+from django.db.models import BigIntegerField, CharField, F, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +27,9 @@ from .models import Client, SensitiveView, User
 @dataclass(frozen=True)
 class HistorySource:
     model: type  # the audited model (it has ``history = audited_history()``)
-    client_path: str  # from its historical row to the client's id: "id", "client_id", "account__client_id"
+    # From its historical row to the client's id: "id", "client_id", "account__client_id"; None for
+    # data of no one client (prices, thresholds, teams), shown in the compliance search only.
+    client_path: str | None
 
     @property
     def key(self) -> str:
@@ -45,7 +47,7 @@ class HistorySource:
 _sources: dict[str, HistorySource] = {}
 
 
-def history_source_register(model, *, client_path: str) -> None:
+def history_source_register(model, *, client_path: str | None) -> None:
     """Let a model's history show on its client's History tab and in the compliance search
     (again by the same model replaces: ``ready()`` may run twice in tests)."""
     source = HistorySource(model=model, client_path=client_path)
@@ -78,11 +80,14 @@ def history_entries(*, client_id: int | None = None, client_ids=None, user_id: i
     for source in history_sources():
         if source_keys and source.key not in source_keys:
             continue
+        if source.client_path is None and (client_id is not None or client_ids is not None):
+            continue
         rows = source.historical.objects.all()
         if client_id is not None:
             rows = rows.filter(**{source.client_path: client_id})
         if client_ids is not None:
             rows = rows.filter(**{f"{source.client_path}__in": client_ids})
+        client_ref = F(source.client_path) if source.client_path else Value(None, output_field=BigIntegerField())
         if user_id is not None:
             rows = rows.filter(history_user_id=user_id)
         if date_from is not None:
@@ -93,7 +98,7 @@ def history_entries(*, client_id: int | None = None, client_ids=None, user_id: i
         parts.append(rows.order_by().annotate(
             e_source=Value(source.key, output_field=CharField()), e_id=F("history_id"), e_date=F("history_date"),
             e_type=F("history_type"), e_user=F("history_user_id"), e_reason=F("history_change_reason"),
-            e_client=F(source.client_path), e_object=F("id"), e_ip=F("ip_address"), e_request=F("request_id"),
+            e_client=client_ref, e_object=F("id"), e_ip=F("ip_address"), e_request=F("request_id"),
         ).values(*ENTRY_FIELDS))
     if not parts:
         return Client.history.none().values()

@@ -35,9 +35,24 @@ class PortfoliosConfig(AppConfig):
 
         from crm import audit
 
-        from .models import Account, Alert, DrawdownLimit, Goal, Holding, RebalanceProposal, SuitabilityException
+        from .models import (
+            Account,
+            Alert,
+            ConcentrationLimit,
+            DrawdownLimit,
+            Goal,
+            Holding,
+            Instrument,
+            InstrumentPrice,
+            ModelAllocation,
+            RebalanceProposal,
+            SuitabilityException,
+        )
 
         # The client's History tab and compliance's audit search read these tables' history.
         for model in (Account, Alert, DrawdownLimit, Goal, RebalanceProposal, SuitabilityException):
             audit.history_source_register(model, client_path="client_id")
         audit.history_source_register(Holding, client_path="account__client_id")
+        # Market data and rules of no one client: in compliance's search, on no client's History tab.
+        for model in (Instrument, InstrumentPrice, ModelAllocation, ConcentrationLimit):
+            audit.history_source_register(model, client_path=None)

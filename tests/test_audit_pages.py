@@ -185,3 +185,24 @@ def test_compliance_reviews_the_views_by_user_and_client(client, owner, teammate
     page = client.get(url, {"client": "Wang"}).content.decode()
     assert "Wang Fang" in page and "Zhang Wei" not in page
     assert Client.objects.count() == 2
+
+
+def test_compliance_finds_a_price_change_which_no_clients_history_tab_shows(client, owner, compliance,
+                                                                           client_record, administrator):
+    from decimal import Decimal
+
+    from portfolios.models import InstrumentPrice
+    from tests.portfolios.factories import InstrumentFactory
+
+    instrument = InstrumentFactory(code="600519")
+    price = InstrumentPrice(instrument=instrument, price_date=timezone.localdate(), price=Decimal("1500"),
+                            currency="CNY")
+    price._history_user = administrator
+    price.save()
+    client.force_login(compliance)
+    page = client.get(reverse("crm:audit-changes"), {"model": "portfolios.instrumentprice"}).content.decode()
+    assert "1500" in page and str(administrator) in page
+    everything = client.get(reverse("crm:audit-changes")).content.decode()
+    assert "1500" in everything and "Zhang Wei" in everything  # prices and client changes in one list
+    assert "1500" not in client.get(history_url(client_record)).content.decode()
+    assert "1500" not in client.get(reverse("crm:audit-changes"), {"client": "Zhang"}).content.decode()
