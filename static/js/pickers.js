@@ -15,6 +15,7 @@
       maxOptions: 50,
       placeholder: select.dataset.placeholder || "",
       allowEmptyOption: !multiple,
+      closeAfterSelect: !multiple,  // the dropdown would otherwise cover the buttons below
     };
     if (select.dataset.picker === "client") {
       Object.assign(settings, {
