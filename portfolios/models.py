@@ -1,13 +1,13 @@
 """Client assets: accounts at institutions, instruments, holdings, prices and FX,
 valuation history, model allocations and rebalance proposals, limits, alerts and goals."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -571,12 +571,23 @@ SEVERITY_CSS = {AlertSeverity.HIGH: "danger", AlertSeverity.MEDIUM: "warning", A
 TRANSLATED_PARAMS = ("label", "subject", "bank")
 
 
+# Message parameters that are amounts of money (stored as plain decimal strings): shown grouped the
+# reader's way (3,727,000.01), as every other amount on the pages.
+AMOUNT_PARAMS = ("amount", "cover")
+
+
 def message_render(template: str, params: dict) -> str:
     """An alert or breach message (untranslated template and its parameters) in the active language."""
     params = dict(params)
     for key in TRANSLATED_PARAMS:
         if isinstance(params.get(key), str) and params[key]:
             params[key] = label_translate(params[key])
+    for key in AMOUNT_PARAMS:
+        if isinstance(params.get(key), str):
+            try:
+                params[key] = formats.number_format(Decimal(params[key]), 2, use_l10n=True, force_grouping=True)
+            except InvalidOperation:
+                pass  # not a number after all: shown as stored
     return gettext(template) % params
 
 
