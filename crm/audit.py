@@ -20,6 +20,7 @@ from django.db.models import BigIntegerField, CharField, F, OuterRef, Q, Subquer
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import masking
 from .history import request_attrs
 from .models import Client, SensitiveView, User
 
@@ -154,11 +155,14 @@ def _shown(field, value, users: dict) -> str:
 
 
 def _tracked(historical) -> list:
-    return [field for field in historical.tracked_fields if not field.primary_key]
+    # The client a row belongs to is shown with the entry, not as one of its changes.
+    return [field for field in historical.tracked_fields
+            if not field.primary_key and field.name != "client"]
 
 
-def entries_resolve(rows: list[dict]) -> list[Entry]:
-    """The page's UNION rows as ``Entry`` objects with their field changes (old → new)."""
+def entries_resolve(rows: list[dict], *, masked: bool = False) -> list[Entry]:
+    """The page's UNION rows as ``Entry`` objects with their field changes (old → new); ``masked``:
+    ID and phone numbers partly hidden (``crm.masking``), for a reader who may not see them in full."""
     by_source: dict[str, list[int]] = {}
     for row in rows:
         by_source.setdefault(row["e_source"], []).append(row["e_id"])
@@ -195,7 +199,11 @@ def entries_resolve(rows: list[dict]) -> list[Entry]:
             if row["e_type"] == "-":
                 old, new = new, None
             if old != new and not (row["e_type"] == "+" and new in (None, "")):
-                changes.append(Change(str(field.verbose_name), _shown(field, old, users), _shown(field, new, users)))
+                shown_old, shown_new = _shown(field, old, users), _shown(field, new, users)
+                if masked and field.attname in masking.MASKERS:
+                    mask = masking.MASKERS[field.attname]
+                    shown_old, shown_new = (value if value == "—" else mask(value) for value in (shown_old, shown_new))
+                changes.append(Change(str(field.verbose_name), shown_old, shown_new))
         entries.append(Entry(
             source=source, when=row["e_date"], kind=row["e_type"], user=users.get(row["e_user"]),
             reason=row["e_reason"] or "", client_id=row["e_client"], client_name=client_names.get(row["e_client"], ""),

@@ -15,9 +15,9 @@ EXPORT_LIMIT = 50_000  # rows of one audit export; narrow the filters for more
 EXPORT_CHUNK = 500
 
 
-def _entries_page(request, entries):
+def _entries_page(request, entries, *, masked: bool = False):
     page = _Page(entries, request.GET.get("page"))
-    page.object_list = audit.entries_resolve(page.object_list)
+    page.object_list = audit.entries_resolve(page.object_list, masked=masked)
     return page
 
 
@@ -25,7 +25,9 @@ def _entries_page(request, entries):
 def client_history(request, pk: int):
     """Every recorded change of the client and its records (portfolio, risk, contacts…), newest first."""
     client = access.client_get_visible(user=request.user, pk=pk)
-    page = _entries_page(request, audit.history_entries(client_id=client.pk))
+    # A team lead reads a team member's client with ID and phone numbers masked, as on its page.
+    masked = not access.may_see_full_pii(user=request.user, client=client)
+    page = _entries_page(request, audit.history_entries(client_id=client.pk), masked=masked)
     return render(request, "crm/audit/client_history.html", {
         "client": client, "page": page, "query": _query_without(request, "page")})
 

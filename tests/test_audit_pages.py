@@ -206,3 +206,14 @@ def test_compliance_finds_a_price_change_which_no_clients_history_tab_shows(clie
     assert "1500" in everything and "Zhang Wei" in everything  # prices and client changes in one list
     assert "1500" not in client.get(history_url(client_record)).content.decode()
     assert "1500" not in client.get(reverse("crm:audit-changes"), {"client": "Zhang"}).content.decode()
+
+
+def test_a_team_lead_reads_id_and_phone_numbers_masked_on_the_history_tab(client, owner, team_lead, compliance,
+                                                                          client_record):
+    edit(client, owner, client_record, phone="139 1234 5678")
+    client.force_login(team_lead)
+    page = client.get(history_url(client_record)).content.decode()
+    assert "+8613912345678" not in page and "+86139****5678" in page
+    assert "E12345678" not in page
+    client.force_login(compliance)
+    assert "+8613912345678" in client.get(history_url(client_record)).content.decode()
