@@ -275,3 +275,19 @@ def test_an_asset_class_alert_in_chinese_names_no_english_asset_class(client, ow
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     html = client.get(URL).content.decode()
     assert "股票" in html and "Equity 占" not in html
+
+
+def test_an_administrator_adds_a_rule_for_a_segment_in_admin(client, administrator, china_heavy,
+                                                             django_capture_on_commit_callbacks, celery_eager):
+    services.valuation_refresh(client_id=china_heavy.pk, valuation_date=TODAY)
+    client.force_login(administrator)
+    assert client.get(reverse("admin:portfolios_concentrationlimit_changelist")).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:portfolios_concentrationlimit_add"), {
+            "kind": "region", "risk_level": "C3", "aum_tier": "", "threshold": "100", "is_active": "on"})
+
+    assert response.status_code == 302
+    assert ConcentrationLimit.objects.filter(kind="region", risk_level="C3", threshold=100).exists()
+    [(_subject, resolved_at)] = region_alerts(china_heavy)
+    assert resolved_at is not None  # 100 % is not above the C3 clients' own 100 % limit
