@@ -80,7 +80,7 @@ def test_an_rm_rebalances_and_sees_a_stop_loss_alert_from_a_prices_import(
     prices.write_text(f"instrument code,price date,price,currency\n600036,{TODAY},7.80,CNY\n", encoding="utf-8")
     page.goto(f"/portfolios/clients/{portfolio.pk}/")
     page.get_by_test_id("import-menu").click()
-    page.get_by_role("link", name="Import prices").click()
+    page.get_by_role("main").get_by_role("link", name="Import prices").click()
     page.get_by_label("File").set_input_files(str(prices))
     page.get_by_role("button", name="Check the file (dry run)").click()
     expect(page.get_by_test_id("import-summary")).to_contain_text("1 new, 0 updated, 0 unchanged")
