@@ -128,9 +128,11 @@ def _detail_context(request, client_import: ClientImport, form=None, duplicates_
     if result is not None:
         outcome = request.GET.get("outcome") if request.GET.get("outcome") in OUTCOMES else ""
         shown = [r for r in rows if r.get("outcome") == outcome] if outcome else rows
-        context.update(outcome=outcome, outcomes_page=Paginator(shown, OUTCOMES_PER_PAGE).get_page(
-            request.GET.get("page")), outcome_counts=[(key, label, result.get(RESULT_KEYS[key], 0))
-                                                      for key, label in OUTCOMES.items()])
+        context.update(
+            outcome=outcome, outcome_query=urlencode({"outcome": outcome}) if outcome else "",
+            outcomes_page=Paginator(shown, OUTCOMES_PER_PAGE).get_page(request.GET.get("page")),
+            outcome_counts=[(key, label, result.get(RESULT_KEYS[key], 0)) for key, label in OUTCOMES.items()],
+        )
     return context
 
 

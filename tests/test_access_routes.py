@@ -286,6 +286,12 @@ ROUTES: dict[str, Route] = {
                                post=only({"owner"}, 302)),
     "crm:import-errors": Route(kwargs=lambda w: {"pk": w.client_import.pk}, get=only(IMPORT_READERS),
                                post=everyone(405)),
+    "crm:import-rows": Route(kwargs=lambda w: {"pk": w.client_import.pk}, get=only(IMPORT_READERS),
+                             post=everyone(405)),
+    "crm:import-rows-csv": Route(kwargs=lambda w: {"pk": w.client_import.pk}, get=only(IMPORT_READERS),
+                                 post=everyone(405)),
+    "crm:import-rows-xlsx": Route(kwargs=lambda w: {"pk": w.client_import.pk}, get=only(IMPORT_READERS),
+                                  post=everyone(405)),
     # --- portfolios
     "portfolios:client-portfolio": Route(kwargs=client_pk, get=only(SEES), post=everyone(405)),
     "portfolios:rebalance": Route(kwargs=client_pk, get=only(EDITS), post=only(EDITS, 302),
