@@ -102,9 +102,9 @@ def follow_up_items_due(*, today: date, horizon_days: int,
     items = []
     for (client_id, due_on), (manager_id, steps) in grouped.items():
         if len(steps) == 1:
-            summary, params = gettext_noop("Follow-up: %(step)s"), {"step": steps[0]}
+            summary, params = "%(step)s", {"step": steps[0]}  # the RM's own words: nothing to translate
         else:
-            summary, params = gettext_noop("%(count)s follow-ups, first: %(step)s"), {
+            summary, params = gettext_noop("%(count)s next steps, first: %(step)s"), {
                 "count": len(steps), "step": steps[0]}
         items.append(attention.AttentionItem(
             client_id=client_id, manager_id=manager_id, kind=KIND_FOLLOW_UP, due_on=due_on,

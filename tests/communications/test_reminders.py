@@ -103,7 +103,7 @@ def test_it_reminds_of_follow_ups_due_one_per_client_and_day(owner, today):
     services.reminders_scan(today=today)
 
     assert keys(FOLLOW_UP) == [(client.pk, FOLLOW_UP, today + timedelta(days=2))]
-    assert "2 follow-ups" in Reminder.objects.get(kind=FOLLOW_UP).text
+    assert Reminder.objects.get(kind=FOLLOW_UP).text == "2 next steps, first: Send the proposal"
 
 
 def test_it_reminds_of_open_alerts_through_the_portfolios_source(owner, today):
