@@ -10,9 +10,9 @@ from tests.factories import AssignmentFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
-ID_NUMBER = "110105194912310021"
+ID_NUMBER = "11010519491231002X"
 PHONE = "+8613912345678"
-MASKED_ID = "110***********0021"
+MASKED_ID = "110***********002X"
 MASKED_PHONE = "+86139****5678"
 
 
@@ -81,3 +81,19 @@ def test_the_export_masks_for_a_lead(client, request, record, who, full):
     body = b"".join(response.streaming_content if response.streaming else [response.content]).decode("utf-8-sig")
     assert (ID_NUMBER in body, PHONE in body) == (full, full)
     assert (MASKED_ID in body) is not full
+
+
+@pytest.mark.parametrize("who, full", [("owner", True), ("team_lead", False)])
+def test_the_import_preview_of_an_existing_client_masks_for_a_lead(request, record, who, full):
+    from crm import imports
+    from tests.factories import csv_bytes
+
+    client_import = imports.client_import_upload(user=request.getfixturevalue(who), file_name="c.csv",
+                                                 data=csv_bytes([["Name", "ID number", "Phone"],
+                                                                 ["Zhang Wei", ID_NUMBER, "13800138000"]]))
+    duplicate = client_import.report["rows"][0]["duplicate"]
+    assert duplicate["client_id"] == record.pk
+    phone = next(d for d in duplicate["differences"] if d["field"] == "phone")
+    assert phone["existing"] == (PHONE if full else MASKED_PHONE)
+    assert phone["incoming"] == "+8613800138000"
+    assert (PHONE in str(client_import.report)) is full

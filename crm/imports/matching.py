@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from dataimport.engine import Row
 
 from ..access import client_list_editable
+from ..masking import MASKERS, client_pii
 from ..models import Client
 from ..models import RegistrationConflict
 from ..services import KEEP, MERGE_FIELDS, TAKE, merge_value, merge_value_shown, registration_conflict_record, \
@@ -60,6 +61,16 @@ def differences(client: Client, values: dict) -> list[dict]:
     keep a non-empty existing value, fill a blank one (补全)."""
     existing = {field: merge_value(client, field) for field in MERGE_FIELDS}
     return values_differences({**existing, "id_type": client.id_type}, values)
+
+
+def differences_masked(rows: list[dict], *, user, client: Client) -> list[dict]:
+    """The existing client's ID and phone numbers in ``rows`` as the importer may see them
+    (``crm.masking``: a team lead importing for a team member's client sees them masked)."""
+    for row in rows:
+        value = getattr(client, row["field"], "") if row["field"] in MASKERS else ""
+        if value and row["existing"]:
+            row["existing"] = row["existing"].replace(value, client_pii(user=user, client=client, field=row["field"]))
+    return rows
 
 
 def values_differences(existing_values: dict, values: dict) -> list[dict]:
@@ -159,7 +170,8 @@ def duplicates_find(rows: list[Row], *, user) -> None:
         if client is not None:
             entry["duplicate"] = {
                 "source": "registry", "match": match, "group": f"registry_{match}", "client_id": client.pk,
-                "client_name": client.display_name, "differences": differences(client, values),
+                "client_name": client.display_name,
+                "differences": differences_masked(differences(client, values), user=user, client=client),
                 "options": [MERGE, SKIP] if match == "exact" else [MERGE, SKIP, CREATE], "default": MERGE,
             }
         else:
