@@ -10,15 +10,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm import access, attention, panels
-from crm.models import Client
+from crm.models import Client, Team
 
+from .forms import ContactForm
 from .models import ContactLog, Notification, Reminder, ReminderPolicy, Review, ReviewCadence, ReviewSchedule
 
 # Reminder kinds this app raises; other apps' kinds come from their crm.attention sources.
@@ -119,15 +122,11 @@ def follow_up_items_due(*, today: date, horizon_days: int,
 
 def team_lead_ids() -> list[int]:
     """Active users who lead a team: they hear about clients without a primary RM."""
-    from crm.models import Team
-
     return sorted(set(Team.objects.filter(lead__is_active=True).values_list("lead_id", flat=True)))
 
 
 def team_leads_by_member(manager_ids) -> dict[int, list[int]]:
     """For each RM, the active leads of the teams they belong to: whom their overdue items escalate to."""
-    from crm.models import Team
-
     leads: dict[int, set[int]] = defaultdict(set)
     rows = Team.members.through.objects.filter(
         user_id__in=list(manager_ids), team__lead__is_active=True).values_list("user_id", "team__lead_id")
@@ -160,8 +159,6 @@ def reminder_list_open(*, user, kind: str | None = None, overdue_on: date | None
 
 def reminder_get_editable(*, user, pk: int) -> Reminder:
     """An open or closed reminder on a client the user may change; 404 otherwise."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(
         Reminder.objects.filter(client__in=access.client_list_editable(user=user).values("pk"))
         .select_related("client"), pk=pk)
@@ -213,9 +210,6 @@ def today_sections(*, user, today: date) -> list[TodaySection]:
     if not sections:
         return []
     # The first few of each kind in one query: a window over the kinds present.
-    from django.db.models import F, Window
-    from django.db.models.functions import RowNumber
-
     ranked = reminders.annotate(rank=Window(RowNumber(), partition_by=[F("kind")], order_by=[
         F("due_on").asc(), F("id").asc()]))
     for reminder in ranked.filter(rank__lte=TODAY_ITEMS_SHOWN):
@@ -275,9 +269,8 @@ def client_timeline(*, client: Client, limit: int | None = TIMELINE_ITEMS_SHOWN)
 
 def client_timeline_panel(*, request, client: Client) -> dict:
     """The client page's communication panel: next review, latest contacts and reviews, the quick-add
-    contact form for those who may change the client. Five queries."""
-    from .forms import ContactForm
-
+    contact form for those who may change the client. Five queries (six before the scan first
+    scheduled the client's review)."""
     may_edit = access.client_may_edit(user=request.user, client_id=client.pk)
     today = timezone.localdate()
     due_on = review_due_on(client=client)
