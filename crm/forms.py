@@ -144,18 +144,21 @@ class ClientForm(forms.ModelForm):
             self.fields["primary_manager"].queryset = assignable.order_by("first_name", "last_name")
         else:
             del self.fields["primary_manager"]
+        if not creating and not access.may_see_full_pii(user=user, client=self.instance):
+            # Whoever sees these numbers masked (a lead, for a team member's client) does not get them in
+            # full through the edit form either: they stay as they are; the client's RM changes them.
+            del self.fields["id_number"], self.fields["phone"]
         self.helper = _helper(submit_label=_("Create client") if creating else _("Save changes"))
         self.helper.layout = Layout(
             Fieldset(
                 _("Identity"),
                 Row(Column("kind", css_class="col-md-3"), Column("legal_name", css_class="col-md-5"),
                     Column("preferred_name", css_class="col-md-4")),
-                Row(Column("id_type", css_class="col-md-4"), Column("id_number", css_class="col-md-4"),
-                    Column("birth_date", css_class="col-md-4")),
+                Row(*self._columns(("id_type", "col-md-4"), ("id_number", "col-md-4"), ("birth_date", "col-md-4"))),
             ),
             Fieldset(
                 _("Contact"),
-                Row(Column("phone", css_class="col-md-4"), Column("email", css_class="col-md-8")),
+                Row(*self._columns(("phone", "col-md-4"), ("email", "col-md-8"))),
                 "address",
             ),
             Fieldset(
@@ -184,7 +187,10 @@ class ClientForm(forms.ModelForm):
     def service_fields(self) -> dict:
         """The fields for ``client_create`` / ``client_update``, as typed: the service normalises names,
         phone, e-mail and ID number, and its errors come back on their fields (``form_errors_add``)."""
-        return {name: self.cleaned_data[name] for name in services.CLIENT_EDITABLE_FIELDS}
+        return {name: self.cleaned_data[name] for name in services.CLIENT_EDITABLE_FIELDS if name in self.fields}
+
+    def _columns(self, *columns) -> list:
+        return [Column(name, css_class=css) for name, css in columns if name in self.fields]
 
 
 # ---------------------------------------------------------------------------

@@ -97,3 +97,22 @@ def test_the_import_preview_of_an_existing_client_masks_for_a_lead(request, reco
     assert phone["existing"] == (PHONE if full else MASKED_PHONE)
     assert phone["incoming"] == "+8613800138000"
     assert (PHONE in str(client_import.report)) is full
+
+
+def test_the_edit_form_does_not_hand_a_lead_the_numbers_and_keeps_them(client, team_lead, record):
+    client.force_login(team_lead)
+    url = reverse("crm:client-edit", args=[record.pk])
+    page = client.get(url).content.decode()
+    assert ID_NUMBER not in page and PHONE not in page
+    response = client.post(url, {"kind": "individual", "legal_name": "Zhang Wei", "id_type": "resident_id",
+                                 "email": record.email, "kyc_status": "pending", "notes": "Met the lead",
+                                 "id_number": "E99999999", "phone": "+8613800000000"})
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert (record.notes, record.id_number, record.phone) == ("Met the lead", ID_NUMBER, PHONE)
+
+
+def test_the_edit_form_gives_the_own_rm_the_numbers(client, owner, record):
+    client.force_login(owner)
+    page = client.get(reverse("crm:client-edit", args=[record.pk])).content.decode()
+    assert ID_NUMBER in page and PHONE in page
