@@ -19,6 +19,9 @@
     };
     if (select.dataset.picker === "client") {
       Object.assign(settings, {
+        // No blank item: the placeholder says what to type, the × empties a single picker.
+        allowEmptyOption: false,
+        plugins: multiple ? ["remove_button"] : ["clear_button"],
         valueField: "id",
         labelField: "text",
         searchField: [],  // the server matches names, phones, ID and client numbers
