@@ -70,7 +70,7 @@ class ImportDecisionsForm(forms.Form):
         self.saved_bulk, saved_rows = saved.get("bulk", {}), saved.get("rows", {})
         self.groups = []
         for group, label in imports.DUPLICATE_GROUPS.items():
-            members = [r for r in duplicates if r["duplicate"]["group"] == group]
+            members = [r for r in duplicates if imports.duplicate_group(r["duplicate"]) == group]
             if not members:
                 continue
             options = members[0]["duplicate"]["options"]

@@ -34,13 +34,13 @@ from .columns import (
     row_clean,
     row_manager,
 )
-from .matching import ACTION_LABELS, DUPLICATE_GROUPS, action_chosen, client_duplicates_suggest
+from .matching import ACTION_LABELS, DUPLICATE_GROUPS, action_chosen, client_duplicates_suggest, duplicate_group
 
 __all__ = [
     "ACTION_LABELS", "CLIENTS", "CLIENT_COLUMNS", "COLUMNS_BY_KEY", "DUPLICATE_GROUPS", "PermissionDenied",
     "ValidationError", "action_chosen", "client_duplicates_suggest", "client_import_commit",
     "client_import_committed_before", "client_import_decisions_save", "client_import_dry_run",
-    "client_import_list_visible", "client_import_upload",
+    "client_import_list_visible", "client_import_upload", "duplicate_group",
 ]
 
 
@@ -151,10 +151,11 @@ def client_import_decisions_save(*, client_import: ClientImport, user, bulk: dic
     for group in changed_groups:
         stored_bulk[group] = bulk[group]
     stored_bulk = {group: action for group, action in stored_bulk.items() if action}
-    stored_rows = {n: d for n, d in stored_rows.items() if n in duplicates and duplicates[n]["group"] not in changed_groups}
+    stored_rows = {n: d for n, d in stored_rows.items()
+                   if n in duplicates and duplicate_group(duplicates[n]) not in changed_groups}
     for number, decision in (decisions or {}).items():
         duplicate = duplicates.get(str(number))
-        if duplicate is None or duplicate["group"] in changed_groups:
+        if duplicate is None or duplicate_group(duplicate) in changed_groups:
             continue
         fields = {f: c for f, c in decision.get("fields", {}).items()
                   if any(d["field"] == f and d["default"] != c for d in duplicate["differences"])}

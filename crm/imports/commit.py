@@ -77,10 +77,10 @@ def rows_write(rows: list[Row], report: Report, *, user, upload, decisions: dict
                 entry["outcome"], entry["outcome_note"] = "merged", "file"
             elif earlier.get("client_id") and earlier.get("outcome") in ("merged", "skipped"):
                 # The earlier row went into a registry client: this one follows it, with the defaults
-                # against that client and the choices made for the fields it differs in.
+                # against that client and the values the user chose to take from this row.
                 client = targets[earlier["client_id"]]
                 against = {d["field"]: d["default"] for d in differences(client, entry["values"])}
-                against.update({f: c for f, c in choices.items() if f in against and c == TAKE})
+                against.update({f: c for f, c in decision.get("fields", {}).items() if f in against and c == TAKE})
                 merge_into(entry, client, against, "registry")
             else:
                 entry["outcome"], entry["outcome_note"] = "skipped", "earlier_skipped"

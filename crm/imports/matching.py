@@ -38,10 +38,15 @@ DUPLICATE_GROUPS = {
 }
 
 
+def duplicate_group(duplicate: dict) -> str:
+    """The kind of a duplicate (a key of ``DUPLICATE_GROUPS``); also for reports checked before kinds were stored."""
+    return duplicate.get("group") or f"{duplicate['source']}_{duplicate['match']}"
+
+
 def action_chosen(duplicate: dict, *, decision: dict, bulk: dict) -> str:
     """What is done with a duplicate row: its own decision, else the one for its kind
     (``bulk``), else the dry run's default; a choice the row does not offer is ignored."""
-    for action in (decision.get("action"), bulk.get(duplicate["group"])):
+    for action in (decision.get("action"), bulk.get(duplicate_group(duplicate))):
         if action in duplicate["options"]:
             return action
     return duplicate["default"]

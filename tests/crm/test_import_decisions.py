@@ -233,3 +233,21 @@ def test_cleaned_values_are_shown_only_to_whoever_may_see_the_import(request, cl
     assert response.status_code == 404
     client_import.refresh_from_db()
     assert client_import.decisions == {}
+
+
+def test_a_row_following_an_earlier_row_into_a_registry_client_keeps_that_clients_values(owner):
+    existing = ClientFactory(legal_name="Li Na", phone="+8613900139000", email="ln@example.com",
+                             occupation="Teacher", manager=owner)
+    client_import = upload(owner, [["Name", "Phone", "E-mail", "Occupation"],
+                                   ["Li Na", "13900139000", "li.na@work.example", ""],
+                                   ["Li Na", "13700137000", "li.na@work.example", "Engineer"]])
+    rows = client_import.report["rows"]
+    assert rows[1]["duplicate"]["source"] == "file"
+    # Against row 2 the occupation fills a blank (taken by default); against the client it would replace one.
+    assert {d["field"]: d["default"] for d in rows[1]["duplicate"]["differences"]}["occupation"] == "incoming"
+
+    imports.client_import_commit(client_import=client_import, user=owner)
+
+    existing.refresh_from_db()
+    assert existing.occupation == "Teacher"
+    assert Client.objects.count() == 1
