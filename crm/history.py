@@ -70,6 +70,15 @@ def _request_fields_fill(sender, history_instance, **kwargs) -> None:
             setattr(history_instance, name, value)
 
 
+def history_note(instance, *, user, reason: str = "") -> None:
+    """Who and why for the history row of the instance's next save, also outside a request (a task,
+    an import); without them simple-history takes the request's user and no reason."""
+    if user is not None:
+        instance._history_user = user
+    if reason:
+        instance._change_reason = reason.strip()[:100]
+
+
 def history_bulk_update(objs, model, fields: list[str], *, user, reason: str, batch_size: int = 500) -> None:
     """``bulk_update`` that writes one history row per object, with the user, reason and request."""
     if not objs:
