@@ -33,8 +33,10 @@ OUTCOMES = {"created": gettext_lazy("Created"), "merged": gettext_lazy("Merged")
 RESULT_KEYS = {"created": "created", "merged": "updated", "skipped": "skipped", "error": "errors"}
 
 
-def _import_visible(user, pk: int) -> ClientImport:
-    return get_object_or_404(imports.client_import_list_visible(user=user), pk=pk)
+def _import_visible(user, pk: int, *, with_table: bool = False) -> ClientImport:
+    """An import the user may read; its rows as read (as large as the file) only when asked for."""
+    imports_visible = imports.client_import_list_visible(user=user)
+    return get_object_or_404(imports_visible if with_table else imports_visible.defer("table"), pk=pk)
 
 
 def _import_own_open(user, pk: int) -> ClientImport:
@@ -227,7 +229,7 @@ def _row_status(row: dict) -> str:
 def import_errors_download(request, pk: int):
     """The rows that have errors, as they were in the file plus an error column, to fix and upload again.
     Written through crm.spreadsheets: a cell of the uploaded file cannot come back as a live formula."""
-    client_import = _import_visible(request.user, pk)
+    client_import = _import_visible(request.user, pk, with_table=True)
     table = upload_table(client_import)
     failing = {r["row"]: r for r in client_import.report.get("rows", []) if r["errors"]}
     rows = (

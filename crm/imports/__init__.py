@@ -124,7 +124,7 @@ def client_import_committed_before(client_import: ClientImport):
     """An earlier committed import of the same file, if any (to warn about re-imports)."""
     return ClientImport.objects.filter(
         file_sha256=client_import.file_sha256, status=ClientImport.Status.COMMITTED
-    ).exclude(pk=client_import.pk).first()
+    ).exclude(pk=client_import.pk).only("pk", "committed_at").first()
 
 
 def client_import_decisions_save(*, client_import: ClientImport, user, bulk: dict | None = None,

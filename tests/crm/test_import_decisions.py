@@ -251,3 +251,25 @@ def test_a_row_following_an_earlier_row_into_a_registry_client_keeps_that_client
     existing.refresh_from_db()
     assert existing.occupation == "Teacher"
     assert Client.objects.count() == 1
+
+
+@pytest.mark.parametrize("size", [3, 300])
+def test_the_pages_of_an_import_read_the_same_queries_however_long_the_file(client, owner, size,
+                                                                            django_assert_num_queries):
+    for i in range(3):
+        ClientFactory(legal_name=f"Known {i}", phone=f"+86139000000{i:02d}", manager=owner)
+    rows = [["Name", "Phone"]] + [[f"Known {i}", f"139000000{i:02d}"] for i in range(3)]
+    rows += [[f"New {i}", f"1370000{i:04d}"] for i in range(size)]
+    client_import = upload(owner, rows)
+    client.force_login(owner)
+    detail(client, client_import)  # warm the session and role caches
+    # session + user + roles + the import + its previous commit of the same file + the navbar's unread
+    # notifications; the rows, duplicates and decisions are read from the staged report, not the registry
+    with django_assert_num_queries(6):
+        assert detail(client, client_import).status_code == 200
+    # session + user + roles + the import + the navbar's unread notifications
+    with django_assert_num_queries(5):
+        assert client.get(reverse("crm:import-rows", kwargs={"pk": client_import.pk})).status_code == 200
+    imports.client_import_commit(client_import=client_import, user=owner)
+    with django_assert_num_queries(6):
+        assert detail(client, client_import, outcome="created").status_code == 200
