@@ -81,7 +81,7 @@ def test_it_saves_the_clients_own_fields_through_client_update(client, administr
     assert response.status_code == 302
     client_record.refresh_from_db()
     assert (client_record.legal_name, client_record.phone, client_record.email, client_record.occupation) == (
-        "Zhang Wei", "+8613912345678", "Zhang.Wei@mail.example", "Surgeon")
+        "Zhang Wei", "+8613912345678", "zhang.wei@mail.example", "Surgeon")
     assert client_record.history.latest().history_user == administrator
 
 
