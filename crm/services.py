@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access, normalisers, selectors
-from .models import RegistrationConflict
 from .history import history_bulk_update, history_note
 from .models import (
     Assignment,
@@ -21,6 +20,7 @@ from .models import (
     Household,
     HouseholdMember,
     LifecycleTransition,
+    RegistrationConflict,
     SavedFilter,
 )
 
