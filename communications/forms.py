@@ -49,15 +49,23 @@ class ContactForm(forms.ModelForm):
 
 
 class ReviewForm(forms.ModelForm):
-    """Complete a periodic review: the checklist and notes."""
+    """Complete a periodic review: the checklist and notes, and whether to ask the client for feedback."""
+
+    feedback_link = forms.BooleanField(
+        label=_("E-mail the client a link to the feedback form"), required=False,
+        help_text=_("A signed, single-use link to rate the service (satisfaction, NPS, comments)."))
 
     class Meta:
         model = Review
         fields = ["completed_on", "portfolio_reviewed", "risk_assessment_valid", "goals_reviewed", "notes"]
         widgets = {"completed_on": DATE, "notes": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args, action: str = "", **kwargs):
+    def __init__(self, *args, action: str = "", client_email: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        if client_email:
+            self.fields["feedback_link"].initial = True
+        else:  # nowhere to send it: the RM copies a link from the client page instead
+            del self.fields["feedback_link"]
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.form_action = action

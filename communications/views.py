@@ -4,6 +4,7 @@ crm.access and this app's selectors, changes through its services."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from crm import access
 from crm import views as crm_views
 from crm.forms import form_errors_add
 
-from . import selectors, services
+from . import feedback_services, selectors, services
 from .forms import ContactForm, ReviewForm
 from .models import ContactLog
 
@@ -103,16 +104,23 @@ def follow_up_done(request, pk: int):
 
 def review_complete(request, pk: int):
     client = access.client_get_editable(user=request.user, pk=pk)
-    form = ReviewForm(request.POST or None, action=request.get_full_path(),
+    form = ReviewForm(request.POST or None, action=request.get_full_path(), client_email=client.email,
                       initial={"completed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            review = services.review_complete(client=client, completed_by=request.user, **form.service_fields())
+            with transaction.atomic():  # the review and its feedback invitation stand or fall together
+                review = services.review_complete(client=client, completed_by=request.user, **form.service_fields())
+                if form.cleaned_data.get("feedback_link"):
+                    feedback_services.feedback_link_issue(
+                        client=client, issued_by=request.user, base_url=request.build_absolute_uri("/"),
+                        send_email=True, payload={"review": review.pk})
         except ValidationError as error:
             form_errors_add(form, error)
         else:
             messages.success(request, _("Review of %(name)s completed; the next one is due on %(date)s.") % {
                 "name": client.legal_name, "date": review.next_due_on.isoformat()})
+            if form.cleaned_data.get("feedback_link"):
+                messages.info(request, _("A feedback link was e-mailed to %(email)s.") % {"email": client.email})
             return redirect(_next_or(request, reverse("crm:client-detail", args=[client.pk])))
     due_on = selectors.review_due_on(client=client)
     return render(request, "communications/review_form.html", {

@@ -141,3 +141,33 @@ def test_administrators_edit_the_cadences_and_reminder_settings_in_admin_and_com
                 {"tier": "hnw", "interval_months": "6"})
     cadence.refresh_from_db()
     assert cadence.interval_months == 2
+
+
+def test_completing_a_review_can_e_mail_the_client_a_feedback_link(client, owner, client_record, mailoutbox,
+                                                                   django_capture_on_commit_callbacks):
+    from crm.models import PublicLink
+
+    client_record.email = "zhang.wei@example.cn"
+    client_record.save()
+    client.force_login(owner)
+    url = reverse("communications:review-complete", args=[client_record.pk])
+    assert client.get(url).context["form"].fields["feedback_link"].initial is True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"completed_on": timezone.localdate().isoformat(), "portfolio_reviewed": "on",
+                                     "notes": "All on track.", "feedback_link": "on"})
+
+    assert response.status_code == 302
+    review = Review.objects.get()
+    link = PublicLink.objects.get(client=client_record)
+    assert (link.purpose, link.payload, link.issued_by) == ("feedback", {"review": review.pk}, owner)
+    assert [message.to for message in mailoutbox] == [["zhang.wei@example.cn"]]
+    assert "/communications/feedback/" in mailoutbox[0].body
+
+
+def test_a_client_without_an_e_mail_address_is_not_offered_the_feedback_link(client, owner, client_record):
+    client_record.email = ""
+    client_record.save()
+    client.force_login(owner)
+    response = client.get(reverse("communications:review-complete", args=[client_record.pk]))
+    assert "feedback_link" not in response.context["form"].fields
