@@ -240,7 +240,12 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     # A task taken by a worker that died unacknowledged goes back to the queue after this long
     # (acks_late). Never schedule work as long ETA/countdown tasks: Redis would redeliver them.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    # Workers look for such tasks every interval × throttle seconds (kombu's defaults: 10 × 10).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "unacked_restore_interval": env_int("CELERY_RESTORE_INTERVAL", 10),
+        "unacked_restore_throttle": env_int("CELERY_RESTORE_THROTTLE", 10),
+    }
 else:
     _broker_dir = VAR_DIR / "celery" / "broker"
     _results_dir = VAR_DIR / "celery" / "results"
