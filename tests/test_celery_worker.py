@@ -179,9 +179,9 @@ def _stop(worker: subprocess.Popen) -> None:
 
 def test_it_refreshes_stale_aum_tiers_in_a_real_worker_process(celery_worker):
     # Tiers computed under the old thresholds, then the admin raises HNW and lowers affluent.
-    now_hnw = ClientFactory(legal_name="Now HNW", aum_total=Decimal("4000000"), aum_tier=Client.AumTier.AFFLUENT)
-    now_affluent = ClientFactory(legal_name="Now affluent", aum_total=Decimal("300000"), aum_tier=Client.AumTier.MASS)
-    now_mass = ClientFactory(legal_name="Now mass", aum_total=Decimal("100000"), aum_tier=Client.AumTier.AFFLUENT)
+    ClientFactory(legal_name="Now HNW", aum_total=Decimal("4000000"), aum_tier=Client.AumTier.AFFLUENT)
+    ClientFactory(legal_name="Now affluent", aum_total=Decimal("300000"), aum_tier=Client.AumTier.MASS)
+    ClientFactory(legal_name="Now mass", aum_total=Decimal("100000"), aum_tier=Client.AumTier.AFFLUENT)
     ClientFactory(legal_name="Unchanged", aum_total=Decimal("4000000"), aum_tier=Client.AumTier.HNW)
     # What an admin does in the admin (a data migration seeds the rows).
     AumTierThreshold.objects.update_or_create(tier=Client.AumTier.HNW, defaults={"minimum_aum": Decimal("3000000")})
@@ -193,7 +193,7 @@ def test_it_refreshes_stale_aum_tiers_in_a_real_worker_process(celery_worker):
     moved = result.get(timeout=RESULT_TIMEOUT)
 
     assert celery_worker.poll() is None, "the worker exited while running the task"
-    assert moved == 3  # now_hnw, now_affluent, now_mass; "unchanged" was already HNW
+    assert moved == 3  # "Now HNW", "Now affluent", "Now mass"; "Unchanged" was already HNW
     tiers = dict(Client.objects.values_list("legal_name", "aum_tier"))
     assert tiers == {
         "Now HNW": Client.AumTier.HNW,
