@@ -35,7 +35,7 @@ COMPLAINT_OVERDUE = "complaint-overdue"
 
 def feedback_settings() -> FeedbackSettings:
     """The administrator's settings row (created by a migration); its defaults if it went missing."""
-    return FeedbackSettings.objects.filter(pk=1).first() or FeedbackSettings(pk=1)
+    return FeedbackSettings.current()
 
 
 # ---------------------------------------------------------------------------

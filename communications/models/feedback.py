@@ -13,12 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from crm.history import audited_history
 from crm.models import Client, PublicLink
 
+from .settings_row import SettingsRow
+
 __all__ = ["Complaint", "ComplaintEvent", "Feedback", "FeedbackSettings"]
 
 COMMENTS_MAX_LENGTH = 2000
 
 
-class FeedbackSettings(models.Model):
+class FeedbackSettings(SettingsRow):
     """The one row of feedback settings an administrator edits (a data migration creates it)."""
 
     complaint_sla_days = models.PositiveSmallIntegerField(

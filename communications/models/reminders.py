@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from crm.history import audited_history
 from crm.models import Client
 
+from .settings_row import SettingsRow
+
 __all__ = ["Notification", "Reminder", "ReminderPolicy"]
 
 
-class ReminderPolicy(models.Model):
+class ReminderPolicy(SettingsRow):
     """The one row of reminder settings an administrator edits (a data migration creates it)."""
 
     due_soon_days = models.PositiveSmallIntegerField(
@@ -45,11 +47,6 @@ class ReminderPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(_("Reminder settings"))
-
-    @classmethod
-    def current(cls) -> "ReminderPolicy":
-        """The settings row; the defaults if the row is missing (it is created by a migration)."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 class Reminder(models.Model):
