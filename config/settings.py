@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "portfolios",
     "risk",
     "communications",
+    # Consumers of the apps above (nothing imports them)
+    "analytics",
+    "reports",
+    "api",
 ]
 
 MIDDLEWARE = [

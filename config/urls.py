@@ -22,6 +22,9 @@ urlpatterns = [
     path("portfolios/", include("portfolios.urls")),
     path("risk/", include("risk.urls")),
     path("communications/", include("communications.urls")),
+    path("analytics/", include("analytics.urls")),
+    path("reports/", include("reports.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiConfig(AppConfig):
+    """The REST API for core-banking and trading systems (Django REST framework, OpenAPI schema).
+
+    A consumer app: it calls the other apps' services and selectors; none of them imports it."""
+
+    name = "api"
+    verbose_name = _("API")
