@@ -217,20 +217,33 @@ def _client_create(*, created_by, primary_manager, tags, fields: dict) -> Client
     return client
 
 
-@transaction.atomic
-def client_update(*, client: Client, tags=None, **fields) -> Client:
+def client_update(*, client: Client, tags=None, updated_by=None, **fields) -> Client:
     """Change a client's editable fields (and tags when given), normalised as ``client_create`` does.
-    simple-history records who, via HistoryRequestMiddleware, for changes made in a request."""
+    simple-history records who, via HistoryRequestMiddleware, for changes made in a request.
+
+    An ID document another client holds is refused; when that client is one ``updated_by`` may not
+    see, with ``client_create``'s message, which names no one, and recorded as a
+    ``RegistrationConflict`` for the leads (outside the update's transaction, so the refusal keeps it)."""
     _client_fields_check(fields)
     fields = client_fields_normalise(fields=fields, client=client)
+    holder = client_id_document_holder(id_type=fields.get("id_type", client.id_type),
+                                       id_number=fields.get("id_number", client.id_number), exclude_pk=client.pk)
+    if holder is not None:
+        if updated_by is not None and not access.client_may_view(user=updated_by, client_id=holder.pk):
+            registration_conflict_record(user=updated_by, client=holder, source=RegistrationConflict.Source.FORM)
+            raise ValidationError({"id_number": registration_refused_message()})
+        # Not "already registered": it names no client either.
+        raise ValidationError({"id_number": _("This ID document cannot be used for this client; ask your "
+                                              "team lead.")})
+    return _client_update(client=client, tags=tags, fields=fields)
+
+
+@transaction.atomic
+def _client_update(*, client: Client, tags, fields: dict) -> Client:
     # Every given field is written: a ModelForm may already have set them on this very instance.
     for name, value in fields.items():
         setattr(client, name, value)
     _client_identifiers_check(client)
-    if client_id_document_holder(id_type=client.id_type, id_number=client.id_number, exclude_pk=client.pk):
-        # Not "already registered": the other record may be a client this user may not see.
-        raise ValidationError({"id_number": _("This ID document cannot be used for this client; ask your "
-                                              "team lead.")})
     client.full_clean()
     if fields:
         client.save(update_fields=[*fields, "updated_at"])

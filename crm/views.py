@@ -200,7 +200,8 @@ def client_edit(request, pk: int):
     form = ClientForm(request.POST or None, instance=client, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.client_update(client=client, tags=form.cleaned_data["tags"], **form.service_fields())
+            services.client_update(client=client, tags=form.cleaned_data["tags"], updated_by=request.user,
+                                   **form.service_fields())
         except ValidationError as error:
             form_errors_add(form, error)
         else:

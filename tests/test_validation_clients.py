@@ -123,6 +123,31 @@ def test_a_holder_the_rm_serves_is_named_as_a_duplicate(owner):
     assert not RegistrationConflict.objects.exists()
 
 
+def test_editing_a_client_onto_an_unseen_clients_id_says_only_that_and_tells_the_leads(
+        client, owner, outsider, team_lead, other_lead, client_record):
+    ClientFactory(legal_name="Secret Client", id_type="passport", id_number="E12345678", manager=outsider)
+    client.force_login(owner)
+    form = {**FORM, "legal_name": client_record.legal_name, "phone": "+8613800138000"}
+    response = client.post(reverse("crm:client-edit", args=[client_record.pk]), form)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "cannot be registered with this ID document" in page
+    assert "already registered" not in page and "Secret Client" not in page and "Otto" not in page
+    client_record.refresh_from_db()
+    assert client_record.id_number != "E12345678"
+    conflict = RegistrationConflict.objects.get()
+    assert (conflict.requested_by, conflict.source) == (owner, RegistrationConflict.Source.FORM)
+    for lead in (team_lead, other_lead):
+        assert list(access.registration_conflict_list_visible(user=lead)) == [conflict]
+
+
+def test_editing_onto_the_id_of_a_client_one_serves_records_no_conflict(owner, client_record):
+    ClientFactory(id_type="passport", id_number="E12345678", manager=owner)
+    with pytest.raises(ValidationError, match="cannot be used for this client"):
+        services.client_update(client=client_record, updated_by=owner, id_type="passport", id_number="E12345678")
+    assert not RegistrationConflict.objects.exists()
+
+
 # --- Search and saved filters ---------------------------------------------------------------
 
 @pytest.mark.parametrize("term", ["x" * 201, "Zhang\x00Wei"])
