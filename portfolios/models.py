@@ -226,6 +226,60 @@ class ValuationSnapshot(models.Model):
         return f"{self.client} {self.valuation_date}: {self.aum} {self.currency}"
 
 
+class CashFlow(models.Model):
+    """Money the client put in (contribution) or took out (withdrawal), on a day, in one currency.
+
+    Flows separate what the client did from what the market did when performance is measured
+    (``portfolios.performance``). ``amount`` is always positive; ``kind`` gives the direction.
+    ``amount_base`` is the amount in ``base_currency`` at the rate of ``flow_date``, fixed when the
+    flow is recorded (``services.cash_flow_record``), so reading performance needs no FX look-ups.
+    """
+
+    class Kind(models.TextChoices):
+        CONTRIBUTION = "contribution", _("Contribution")
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Entered by hand")
+        IMPORT = "import", _("File import")
+        API = "api", _("API")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="cash_flows", verbose_name=_("client"))
+    account = models.ForeignKey(Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="cash_flows",
+                                verbose_name=_("account"))
+    flow_date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind)
+    amount = models.DecimalField(_("amount"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(_("currency"), max_length=3, validators=[currency_code_validate])
+    amount_base = models.DecimalField(_("amount in base currency"), **MONEY, editable=False)
+    base_currency = models.CharField(_("base currency"), max_length=3, editable=False)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=Source, default=Source.MANUAL)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    history = audited_history()
+
+    class Meta:
+        verbose_name = _("cash flow")
+        verbose_name_plural = _("cash flows")
+        ordering = ["client", "-flow_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cash_flow_amount_positive",
+                                   violation_error_message=_("The amount must be above zero.")),
+            models.CheckConstraint(condition=Q(amount_base__gte=0), name="cash_flow_amount_base_not_negative"),
+        ]
+        indexes = [models.Index(fields=["client", "flow_date"], name="cash_flow_client_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.flow_date} {self.get_kind_display()} {self.amount} {self.currency}"
+
+    @property
+    def signed_amount_base(self) -> Decimal:
+        """In the base currency: positive for a contribution, negative for a withdrawal."""
+        return self.amount_base if self.kind == self.Kind.CONTRIBUTION else -self.amount_base
+
+
 class ModelAllocation(models.Model):
     """A versioned target allocation for one risk level; the newest active version applies."""
 
@@ -638,3 +692,26 @@ class Goal(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ValuationRun(models.Model):
+    """The daily revaluation of one day: its checkpoint (the last client id whose batch
+    committed) to resume from after a crash, and its progress, for administrators."""
+
+    valuation_date = models.DateField(_("valuation date"), unique=True)
+    clients_total = models.PositiveIntegerField(_("clients to value"), default=0)
+    clients_done = models.PositiveIntegerField(_("clients valued"), default=0)
+    clients_failed = models.PositiveIntegerField(_("clients not valued"), default=0)
+    last_client_id = models.BigIntegerField(_("last client id done"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("valuation run")
+        verbose_name_plural = _("valuation runs")
+        ordering = ["-valuation_date"]
+
+    def __str__(self) -> str:
+        return f"{self.valuation_date}: {self.clients_done}/{self.clients_total}"
