@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "axes",  # sign-in lockout after repeated failures
+    "rest_framework",  # the REST API (api/)
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us (no CDN)
     "dataimport",  # the import engine, below crm
     "crm",
     "portfolios",
@@ -233,6 +237,38 @@ if not DEBUG:
         # Asking browsers to preload the domain is the domain owner's decision, not a default;
         # check --deploy's reminder of it (W021) is silenced until SECURE_HSTS_PRELOAD is set.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# --- REST API (api/; README: API) ---
+# Systems authenticate with an API token (hashed, issued and revoked in admin or with
+# manage.py api_token_issue / api_token_revoke); signed-in staff use their session (with CSRF) in
+# the browsable API and the docs. Errors share one JSON shape (api.errors).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",  # first: an anonymous call answers 401, not 403
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    # Requests per token (or signed-in user); "1200/minute" style.
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("API_RATE_LIMIT", "1200/minute")},
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "RM CRM API",
+    "DESCRIPTION": "Clients, holdings, valuations, contacts and reminders, with the access rules of the app.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # Business defaults that have no admin-editable home yet.
 BASE_CURRENCY = env_str("CRM_BASE_CURRENCY", "CNY")
