@@ -9,12 +9,12 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str
+from .database import database_from_url
+from .env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CRM_VAR_DIR", str(BASE_DIR / "var")))
@@ -98,7 +98,9 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))}
+    # Persistent connections (CONN_MAX_AGE seconds, checked before reuse) and, on PostgreSQL, jit off.
+    DATABASES = {"default": database_from_url(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60),
+                                              conn_health_checks=env_bool("CONN_HEALTH_CHECKS", default=True))}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -195,6 +197,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15)) or N
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "crm.ratelimit.client_address"  # the address the rate limits count by
+# Whose address that is (crm.ratelimit.client_address): REMOTE_ADDR, unless REMOTE_ADDR is one of
+# these reverse proxies (addresses or networks, comma-separated), which then name the client in
+# X-Forwarded-For. None by default: that header, which anyone can send, is believed from no one else.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 AXES_LOCKOUT_CALLABLE = "crm.security.lockout_response"  # the sign-in page, saying why
 AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
 
@@ -322,6 +328,11 @@ CELERY_BEAT_SCHEDULE = {
     "client-aum-tiers-nightly": {
         "task": "crm.tasks.client_aum_tiers_refresh",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # Every client's stored lifetime value, after the morning revaluation (idempotent).
+    "analytics-client-values-daily": {
+        "task": "analytics.tasks.client_values_recompute",
+        "schedule": crontab(hour=7, minute=0),
     },
     # The reminder scan: hourly (and once when beat starts), so the day's items and e-mails that
     # failed are picked up within the hour; idempotent, so any extra run is harmless.

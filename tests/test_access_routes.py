@@ -297,6 +297,10 @@ ROUTES: dict[str, Route] = {
     "portfolios:rebalance": Route(kwargs=client_pk, get=only(EDITS), post=only(EDITS, 302),
                                   data=lambda w: {"minimum_trade": "0", "notes": "", "action": "save"}),
     "portfolios:goal-create": Route(kwargs=client_pk, get=only(EDITS), post=only(EDITS, 302), data=lambda w: GOAL),
+    "portfolios:cash-flow-create": Route(
+        kwargs=client_pk, get=only(EDITS), post=only(EDITS, 302),
+        data=lambda w: {"kind": "contribution", "flow_date": timezone.localdate().isoformat(), "amount": "1000",
+                        "currency": "CNY"}),
     "portfolios:drawdown-edit": Route(kwargs=client_pk, get=only(EDITS), post=only(EDITS, 302),
                                       data=lambda w: {"max_drawdown_pct": "5"}),
     "portfolios:proposal-detail": Route(kwargs=lambda w: {"pk": w.proposal.pk}, get=only(SEES),
@@ -325,6 +329,13 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w: {"client_pk": w.client.pk}, get=everyone(405), post=only(EDITS, 302),
         data=lambda w: {"delivery": "copy"}),
     "communications:satisfaction": Route(get=everyone(200), post=everyone(200)),
+    # --- reports: dashboards and reports of the visible clients; the team dashboard for leads and supervisors
+    "reports:index": Route(get=everyone(200), post=everyone(405)),
+    "reports:team": Route(get=only(LEADS | {"compliance"}), post=everyone(405)),
+    "reports:book": Route(get=everyone(200), post=everyone(405)),
+    "reports:aum": Route(get=everyone(200), post=everyone(405)),
+    "reports:review-compliance": Route(get=everyone(200), post=everyone(405)),
+    "reports:satisfaction-export": Route(get=everyone(200), post=everyone(405)),
     "communications:complaint-list": Route(get=everyone(200), post=everyone(200)),
     "communications:complaint-create": Route(kwargs=lambda w: {"client_pk": w.client.pk}, get=only(EDITS),
                                              post=only(EDITS, 302), data=lambda w: {"description": "Rude call"}),
@@ -363,6 +374,23 @@ ROUTES: dict[str, Route] = {
     "risk:assessment-detail": Route(kwargs=lambda w: {"pk": w.assessment.pk}, get=only(SEES), post=everyone(405)),
     "risk:questionnaire": Route(kwargs=risk_link_token, public=True, get=public(200), post=public(200),
                                 data=risk_answers),
+    # --- analytics: client value (its working is read by who sees the client; its records written by who edits it)
+    "analytics:client-value": Route(kwargs=client_pk, get=only(SEES), post=everyone(405)),
+    "analytics:cost-create": Route(kwargs=client_pk, get=everyone(405), post=only(EDITS, 302),
+                                   data=lambda w: {"year": "2025", "kind": "servicing", "amount": "1200",
+                                                   "currency": "CNY", "description": ""}),
+    "analytics:revenue-create": Route(kwargs=client_pk, get=everyone(405), post=only(EDITS, 302),
+                                      data=lambda w: {"year": "2025", "amount": "800", "currency": "CNY",
+                                                      "description": "Insurance commission"}),
+    "analytics:referral-create": Route(kwargs=client_pk, get=everyone(405), post=only(EDITS, 302),
+                                       data=lambda w: {"referred": w.third.pk, "referred_on": "2025-05-01",
+                                                       "value": "5000", "currency": "CNY", "note": ""}),
+    "analytics:prospect-set": Route(kwargs=client_pk, get=everyone(405), post=only(EDITS, 302),
+                                    data=lambda w: {"purchase_amount": "100000", "currency": "CNY",
+                                                    "wallet_share_pct": "20", "margin_pct": "2",
+                                                    "transactions_per_year": "4"}),
+    "analytics:segment-value": Route(get=everyone(200), post=everyone(405)),
+    "analytics:lifecycle": Route(get=everyone(200), post=everyone(405)),
 }
 
 HOW_TO_ADD = (

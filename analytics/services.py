@@ -1,0 +1,115 @@
+"""Writes of client value: costs, other revenue, referrals and prospect estimates an RM records, and
+the set-based recompute of every client's stored lifetime value.
+
+Each record write refreshes the client's stored value in the same transaction, so lists sorted by
+CLV agree with the client's page at once; the daily task refreshes everyone (churn and FX move).
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.history import history_note
+from crm.models import Client
+from portfolios.selectors import FxRateMissing, fx_rate
+
+from . import selectors
+from .models import ClientValue, CostRecord, ProspectEstimate, Referral, RevenueRecord
+
+RECOMPUTE_BATCH = 2000
+
+
+def _currency_check(*, currency: str, on_date: date) -> None:
+    """An amount the calculation could not convert is refused when it is entered, not skipped later."""
+    try:
+        fx_rate(currency=currency, on_date=on_date)
+    except FxRateMissing as missing:
+        raise ValidationError({"currency": missing.messages}) from None
+
+
+def _save(record, *, currency_on: date, recorded_by, value_of: Client, validate_unique: bool = True):
+    """Check, save with who recorded it (history), and refresh the stored value of the client it counts for."""
+    record.full_clean(validate_unique=validate_unique)
+    _currency_check(currency=record.currency, on_date=currency_on)
+    history_note(record, user=recorded_by)
+    record.save()
+    client_values_recompute(client_ids=[value_of.pk])
+    return record
+
+
+def _year_day(year: int) -> date:
+    return min(date(year, 12, 31), timezone.localdate())
+
+
+@transaction.atomic
+def cost_record(*, client: Client, year: int, kind: str, amount: Decimal, currency: str, description: str = "",
+                recorded_by) -> CostRecord:
+    cost = CostRecord(client=client, year=year, kind=kind, amount=amount, currency=currency.upper(),
+                      description=description.strip(), recorded_by=recorded_by)
+    return _save(cost, currency_on=_year_day(year), recorded_by=recorded_by, value_of=client)
+
+
+@transaction.atomic
+def revenue_record(*, client: Client, year: int, amount: Decimal, currency: str, description: str = "",
+                   recorded_by) -> RevenueRecord:
+    revenue = RevenueRecord(client=client, year=year, amount=amount, currency=currency.upper(),
+                            description=description.strip(), recorded_by=recorded_by)
+    return _save(revenue, currency_on=_year_day(year), recorded_by=recorded_by, value_of=client)
+
+
+@transaction.atomic
+def referral_record(*, referrer: Client, referred: Client, referred_on: date, value: Decimal, currency: str,
+                    note: str = "", recorded_by) -> Referral:
+    """Record that ``referrer`` introduced ``referred``; the value counts in the referrer's CLV."""
+    if referred_on > timezone.localdate():
+        raise ValidationError({"referred_on": _("The referral date cannot be in the future.")})
+    referral = Referral(referrer=referrer, referred=referred, referred_on=referred_on, value=value,
+                        currency=currency.upper(), note=note.strip(), recorded_by=recorded_by)
+    return _save(referral, currency_on=referred_on, recorded_by=recorded_by, value_of=referrer)
+
+
+@transaction.atomic
+def prospect_estimate_set(*, client: Client, purchase_amount: Decimal, currency: str, wallet_share_pct: Decimal,
+                          margin_pct: Decimal, transactions_per_year: Decimal, recorded_by) -> ProspectEstimate:
+    """Create or replace the client's P, K, M, N estimate."""
+    estimate = ProspectEstimate.objects.select_for_update().filter(client=client).first() or ProspectEstimate(
+        client=client)
+    estimate.purchase_amount, estimate.currency = purchase_amount, currency.upper()
+    estimate.wallet_share_pct, estimate.margin_pct = wallet_share_pct, margin_pct
+    estimate.transactions_per_year, estimate.recorded_by = transactions_per_year, recorded_by
+    estimate.updated_at = timezone.now()
+    return _save(estimate, currency_on=timezone.localdate(), recorded_by=recorded_by, value_of=client,
+                 validate_unique=False)
+
+
+def client_values_recompute(*, client_ids=None, today: date | None = None) -> int:
+    """Store the lifetime value of the given clients (default: every client), in batches: a fixed
+    number of queries per batch of clients. Safe to run any number of times: each client has one row,
+    overwritten. Merged records lose theirs. Returns the number of values stored."""
+    context = selectors.value_context(today)
+    clients = Client.objects.exclude(status=Client.Status.MERGED).order_by("pk")
+    if client_ids is not None:
+        clients = clients.filter(pk__in=list(client_ids))
+    rows = list(clients.values_list("pk", "aum_tier", "lifecycle_stage"))
+    now = timezone.now()
+    stored = 0
+    for start in range(0, len(rows), RECOMPUTE_BATCH):
+        batch = selectors.workings(rows[start:start + RECOMPUTE_BATCH], context=context)
+        values = [ClientValue(client_id=working.client_id, clv=working.clv, yearly_contribution=working.contribution,
+                              yearly_cost=working.cost, lifetime_years=working.lifetime, currency=working.currency,
+                              method=working.method, inputs=working.inputs(), computed_at=now)
+                  for working in batch]
+        ClientValue.objects.bulk_create(
+            values, update_conflicts=True, unique_fields=["client"],
+            update_fields=["clv", "yearly_contribution", "yearly_cost", "lifetime_years", "currency", "method",
+                           "inputs", "computed_at"])
+        stored += len(values)
+    merged = ClientValue.objects.filter(client__status=Client.Status.MERGED)
+    if client_ids is not None:
+        merged = merged.filter(client_id__in=list(client_ids))
+    merged.delete()
+    return stored
