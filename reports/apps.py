@@ -9,3 +9,18 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from crm import panels
+
+        from . import selectors
+
+        # The RM dashboard (crm's /dashboard/): the book and its AUM, what is due, risk, feedback.
+        # Portfolios' alert panel sits at order 50.
+        for key, order, context in (
+            ("book", 10, selectors.dashboard_book_panel),
+            ("attention", 20, selectors.dashboard_attention_panel),
+            ("feedback", 60, selectors.dashboard_feedback_panel),
+        ):
+            panels.register(panels.Panel(slot=panels.DASHBOARD, key=f"reports-{key}", order=order,
+                                         template=f"reports/includes/dashboard_{key}.html", context=context))
