@@ -16,7 +16,8 @@ from crm.pickers import ClientPicker
 from dataimport.forms import ImportUploadForm
 
 from . import selectors
-from .models import Account, Alert, AlertSeverity, DrawdownLimit, Goal, Holding, Instrument, RebalanceProposal, RebalanceTrade
+from .models import (Account, Alert, AlertSeverity, CashFlow, DrawdownLimit, Goal, Holding, Instrument, RebalanceProposal,
+                     RebalanceTrade)
 from .services import ExceptionTerms
 
 
@@ -274,3 +275,31 @@ class AlertFilterForm(forms.Form):
             return {}
         self.is_valid()
         return {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
+
+
+class CashFlowForm(forms.ModelForm):
+    """A contribution or withdrawal; the service refuses a future date and fixes the base-currency amount."""
+
+    class Meta:
+        model = CashFlow
+        fields = ["kind", "flow_date", "amount", "currency", "account", "note"]
+        widgets = {"flow_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, client, action: str = "", **kwargs):
+        kwargs.setdefault("instance", CashFlow(client=client))
+        kwargs.setdefault("initial", {"flow_date": timezone.localdate(), "currency": selectors.base_currency()})
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.filter(client=client).select_related("institution")
+        self.fields["account"].required = False
+        self.fields["amount"].widget.attrs["min"] = "0.01"
+        self.helper = _helper(submit_label=_("Record"))
+        if action:
+            self.helper.form_action = action
+        self.helper.layout = Layout(
+            Row(Column("kind", css_class="col-sm-6 col-lg-3"), Column("flow_date", css_class="col-sm-6 col-lg-3"),
+                Column("amount", css_class="col-sm-8 col-lg-4"), Column("currency", css_class="col-sm-4 col-lg-2")),
+            Row(Column("account", css_class="col-md-6"), Column("note", css_class="col-md-6")),
+        )
+
+    def clean_currency(self):
+        return self.cleaned_data["currency"].strip().upper()

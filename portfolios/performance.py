@@ -339,6 +339,11 @@ class ClientPerformance:
         return self.pnl.holdings
 
     @property
+    def periods(self) -> list[tuple[str, PeriodReturn]]:
+        """Year to date and the last 12 months, with their labels."""
+        return [(_("Year to date"), self.ytd), (_("Last 12 months"), self.twelve_months)]
+
+    @property
     def has_history(self) -> bool:
         return self.twelve_months.has_data or any(month.has_data for month in self.months)
 
@@ -375,7 +380,7 @@ def client_performance(*, client: Client, on_date: date | None = None,
     currency = snapshots[-1][2] if snapshots else base_currency()
     flows_since = min(snapshots[0][0], earliest) if snapshots else earliest
     flows = list(CashFlow.objects.filter(client=client, flow_date__gt=flows_since, flow_date__lte=on_date)
-                 .select_related("account__institution", "recorded_by").order_by("-flow_date", "-pk"))
+                 .select_related("account__institution").order_by("-flow_date", "-pk"))
     results = period_returns(points=points, flows=[Flow(day=f.flow_date, amount=f.signed_amount_base) for f in flows],
                              windows=windows)
     pnl_error = ""

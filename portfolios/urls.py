@@ -8,6 +8,7 @@ urlpatterns = [
     path("clients/<int:pk>/", views.client_portfolio, name="client-portfolio"),
     path("clients/<int:pk>/rebalance/", views.rebalance, name="rebalance"),
     path("clients/<int:pk>/goals/new/", views.goal_create, name="goal-create"),
+    path("clients/<int:pk>/cash-flows/new/", views.cash_flow_create, name="cash-flow-create"),
     path("clients/<int:pk>/drawdown/", views.drawdown_edit, name="drawdown-edit"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal-detail"),
     path("proposals/<int:pk>/status/", views.proposal_status, name="proposal-status"),

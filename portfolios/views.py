@@ -21,9 +21,10 @@ from crm.models import SensitiveView
 from crm.access import client_get_editable, client_get_visible, client_list_editable, client_list_visible
 from dataimport import engine
 
-from . import imports, selectors, services
+from . import cash_flows, imports, performance, selectors, services
 from .forms import (
     AlertFilterForm,
+    CashFlowForm,
     DrawdownLimitForm,
     GoalForm,
     ImportCommitForm,
@@ -49,8 +50,31 @@ def client_portfolio(request, pk: int):
     client = client_get_visible(user=request.user, pk=pk)
     context = selectors.portfolio_page(client=client)
     context["can_edit"] = access.client_may_edit(user=request.user, client_id=client.pk)
+    if "summary" in context:
+        context["performance"] = performance.client_performance(client=client, summary=context["summary"])
+        context["chart_data"]["returns"] = context["performance"].chart_data()
+        context["holding_rows"] = list(zip(context["summary"].holdings, context["performance"].pnl.holdings,
+                                           strict=True))
+        if context["can_edit"]:
+            context["cash_flow_form"] = CashFlowForm(
+                client=client, action=reverse("portfolios:cash-flow-create", args=[client.pk]))
     audit.sensitive_view_record(request=request, what=SensitiveView.What.PORTFOLIO_PAGE, client_id=client.pk)
     return render(request, "portfolios/client_portfolio.html", context)
+
+
+def cash_flow_create(request, pk: int):
+    """Record a contribution or withdrawal (the form sits on the portfolio page; errors re-render here)."""
+    client = client_get_editable(user=request.user, pk=pk)
+    form = CashFlowForm(request.POST or None, client=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cash_flows.cash_flow_record(client=client, recorded_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form_errors_add(form, error)
+        else:
+            messages.success(request, _("Contribution or withdrawal recorded."))
+            return redirect(_portfolio_url(client.pk) + "#performance")
+    return _form_page(request, client=client, form=form, title=_("Record a contribution or withdrawal"))
 
 
 # --- Rebalancing ------------------------------------------------------------------------

@@ -53,8 +53,10 @@ def test_the_portfolio_page_queries_do_not_grow_with_holdings(client, owner, cli
     #   8 the model allocation, 9 its weights, 10 the open alerts,
     # 11 the concentration limits, 12 the AUM history, 13 goals, 14 their linked accounts (prefetch),
     # 15 the latest rebalance proposals, 16 the drawdown limit, 17 the client's suitability exceptions,
-    # 18 the navbar's unread notification count, 19 the log of the view (one INSERT, crm.audit).
-    with django_assert_num_queries(19):
+    # 18 the navbar's unread notification count, 19 the log of the view (one INSERT, crm.audit),
+    # portfolios.performance: 20 the valuation points, 21 the cash flows with their accounts,
+    # 22 the accounts of the contribution/withdrawal form (the owner may edit).
+    with django_assert_num_queries(22):
         response = client.get(url)
 
     assert response.status_code == 200

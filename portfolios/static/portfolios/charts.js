@@ -48,4 +48,20 @@
       }
     });
   }
+
+  var returnsCanvas = document.getElementById("returns-chart");
+  if (returnsCanvas && data.returns && data.returns.values.length) {
+    var returns = data.returns.values.map(function (v) { return v === null ? null : Number(v); });
+    new Chart(returnsCanvas, {
+      type: "bar",
+      data: {
+        labels: data.returns.labels,
+        // Losses in the muted colour, gains in the primary one: no red/green, which readers take either way.
+        datasets: [{label: data.returns.label, data: returns,
+                    backgroundColor: returns.map(function (v) { return v !== null && v < 0 ? muted : primary; })}]
+      },
+      options: {responsive: true, animation: false, plugins: {legend: {display: false}},
+                scales: {y: {ticks: {callback: function (v) { return v + "%"; }}}}}
+    });
+  }
 })();
