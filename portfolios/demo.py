@@ -1,4 +1,5 @@
-"""Demo portfolios: accounts, holdings, a year of monthly prices, FX rates and valuations.
+"""Demo portfolios: accounts, holdings, a year of monthly prices, FX rates and valuations, and a few
+contributions and withdrawals (so the portfolio page's performance section has real figures).
 
 ``portfolio_demo_create`` gives each client without accounts a realistic CNY-based portfolio
 across the asset classes (a few USD and HKD positions, now and then a concentrated stock,
@@ -13,6 +14,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from crm.models import Client
 
@@ -21,6 +23,7 @@ from .selectors import cents
 from .models import (
     Account,
     AssetClass,
+    CashFlow,
     DrawdownLimit,
     FxRate,
     Goal,
@@ -233,12 +236,34 @@ def _account_for(asset_class: str, currency: str, bank: str) -> tuple[str, str]:
 
 
 def _history_create(client: Client, *, aum: Decimal, rng, today: date) -> None:
-    """Month-end AUM for the past year, walking back from today's value (today's is the refresh's)."""
+    """Month-end AUM for the past year and a few contributions and withdrawals, walking back from today's
+    value (today's snapshot is the refresh's): each month's start value is its end value less the month's
+    net flows, less the month's market return, so the performance section separates the two."""
+    days = _month_ends(today)
+    flows = _flows_plan(client, aum=aum, rng=rng, days=days)
     snapshots, value = [], aum
-    for day in reversed(_month_ends(today)[:-1]):
-        value = cents(value / Decimal(str(1 + rng.gauss(0.005, 0.03))))
-        snapshots.append(ValuationSnapshot(client=client, valuation_date=day, aum=value, currency="CNY"))
+    for start, end in reversed(list(zip(days, days[1:]))):
+        net = sum((f.signed_amount_base for f in flows if start < f.flow_date <= end), Decimal("0"))
+        value = cents((value - net) / Decimal(str(1 + rng.gauss(0.005, 0.03))))
+        snapshots.append(ValuationSnapshot(client=client, valuation_date=start, aum=value, currency="CNY"))
     ValuationSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
+    bulk_create_with_history(flows, CashFlow)
+
+
+def _flows_plan(client: Client, *, aum: Decimal, rng, days: list[date]) -> list[CashFlow]:
+    """One to three contributions (5-25 % of today's AUM) and now and then a withdrawal, on days of the
+    past year, in CNY, as entered by hand."""
+    kinds = [CashFlow.Kind.CONTRIBUTION] * rng.randint(1, 3) + [CashFlow.Kind.WITHDRAWAL] * (rng.random() < 0.4)
+    flows = []
+    for kind in kinds:
+        month = rng.randrange(1, len(days))
+        day = days[month - 1] + timedelta(days=rng.randint(1, max((days[month] - days[month - 1]).days, 1)))
+        share = rng.uniform(0.05, 0.25) if kind == CashFlow.Kind.CONTRIBUTION else rng.uniform(0.03, 0.12)
+        amount = max(Decimal(round(float(aum) * share, -3)), Decimal("1000"))
+        note = "追加投资 Top-up" if kind == CashFlow.Kind.CONTRIBUTION else "提取 Withdrawal for expenses"
+        flows.append(CashFlow(client=client, kind=kind, flow_date=min(day, days[-1]), amount=amount, currency="CNY",
+                              amount_base=amount, base_currency="CNY", note=note, source=CashFlow.Source.MANUAL))
+    return flows
 
 
 def _goals_create(client: Client, *, aum: Decimal, rng, today: date) -> None:

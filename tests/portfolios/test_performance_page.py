@@ -223,3 +223,23 @@ def test_the_page_shows_returns_flows_and_pnl(client, owner, client_record):
     holding = portfolio_summary(client=client_record).holdings[0]
     assert f'data-testid="pnl-{holding.holding_id}"' in html
     assert html.count("Bonus") == 0 and "Contribution" in html
+
+
+def test_the_demo_portfolio_has_a_year_of_returns_and_some_flows(client, owner, client_record):
+    """The demo's history is built backwards from today's value less each month's net flows, so the
+    section's market movement is what the demo's random returns made, not the client's own money."""
+    import random
+
+    from portfolios.demo import portfolio_demo_create
+
+    portfolio_demo_create(clients=[client_record.pk], rng=random.Random(7))
+    client.force_login(owner)
+
+    response = client.get(reverse("portfolios:client-portfolio", args=[client_record.pk]))
+
+    performance = response.context["performance"]
+    assert sum(month.has_data for month in performance.months) >= 11
+    assert performance.twelve_months.has_data and performance.ytd.has_data
+    assert CashFlow.objects.filter(client=client_record, kind="contribution").exists()
+    assert performance.twelve_months.contributions > 0
+    assert CashFlow.history.filter(client_id=client_record.pk).exists()  # audited, even in bulk
