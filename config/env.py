@@ -1,5 +1,6 @@
 """Small typed readers for settings from the environment; a bad value fails loudly."""
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -39,3 +40,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list:
+    """Comma-separated IP addresses or networks (``10.0.0.5, 10.1.0.0/16``), as ``ip_network``s."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or networks, not {item!r}") from exc
+    return networks

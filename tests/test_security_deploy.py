@@ -14,6 +14,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "crm.bank.example",
     "CSRF_TRUSTED_ORIGINS": "https://crm.bank.example",
     "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto=https",
+    "TRUSTED_PROXIES": "127.0.0.1",
 }
 
 
