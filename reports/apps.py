@@ -13,6 +13,13 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from crm import panels
 
+        from . import review_report
+
+        # The client page's link to the client review report (crm imports nothing of reports).
+        panels.register(panels.Panel(
+            slot=panels.CLIENT_SIDE, key="review-report", order=90,
+            template="reports/review_panel.html", context=review_report.client_review_panel))
+
         from . import selectors
 
         # The RM dashboard (crm's /dashboard/): the book and its AUM, what is due, risk, feedback.

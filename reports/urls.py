@@ -4,7 +4,7 @@ its figures are this app's panels), the team-lead dashboard ``reports:team``, a 
 
 from django.urls import path
 
-from . import views
+from . import review_views, views
 
 app_name = "reports"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("aum/", views.aum, name="aum"),
     path("reviews/", views.review_compliance, name="review-compliance"),
     path("satisfaction/export/", views.satisfaction_export, name="satisfaction-export"),
+]
+
+# The client review report (review_views.py)
+urlpatterns += [
+    path("clients/<int:pk>/review/", review_views.client_review, name="client-review"),
+    path("clients/<int:pk>/review.pdf", review_views.client_review_pdf, name="client-review-pdf"),
 ]

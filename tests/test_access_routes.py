@@ -336,6 +336,9 @@ ROUTES: dict[str, Route] = {
     "reports:aum": Route(get=everyone(200), post=everyone(405)),
     "reports:review-compliance": Route(get=everyone(200), post=everyone(405)),
     "reports:satisfaction-export": Route(get=everyone(200), post=everyone(405)),
+    # The client review report (page and PDF) only reads: whoever sees the client, nobody else.
+    "reports:client-review": Route(kwargs=client_pk, get=only(SEES), post=everyone(405)),
+    "reports:client-review-pdf": Route(kwargs=client_pk, get=only(SEES), post=everyone(405)),
     "communications:complaint-list": Route(get=everyone(200), post=everyone(200)),
     "communications:complaint-create": Route(kwargs=lambda w: {"client_pk": w.client.pk}, get=only(EDITS),
                                              post=only(EDITS, 302), data=lambda w: {"description": "Rude call"}),
