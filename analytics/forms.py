@@ -96,6 +96,8 @@ class ReferralForm(forms.ModelForm):
         referred = self.cleaned_data["referred"]
         if referred is not None and referred.pk == self.referrer.pk:
             raise forms.ValidationError(_("A client cannot refer themselves."), code="self")
+        if referred is not None and Referral.objects.filter(referred=referred).exists():
+            raise forms.ValidationError(_("This client's referral is already recorded."), code="unique")
         return referred
 
     def clean_referred_on(self):
