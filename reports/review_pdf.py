@@ -186,7 +186,7 @@ def flags_table(report: dict) -> tuple[list[str], list[list[str]]]:
 
 def exceptions_table(report: dict) -> tuple[list[str], list[list[str]]]:
     header = [_("Recorded"), _("Product"), _("Client's level then"), _("Reason"), _("Client acknowledged")]
-    rows = [[exception.recorded_at.date().isoformat(),
+    rows = [[timezone.localdate(exception.recorded_at).isoformat(),
              f"{exception.instrument.code}, {exception.product_rating}",
              exception.client_risk_level or "-", exception.reason, exception.client_acknowledged_on.isoformat()]
             for exception in report["suitability_exceptions"]]
@@ -244,6 +244,8 @@ def _allocation(report: dict) -> list:
         return _section(_("Allocation vs target"), [_p(report["fx_error"])])
     flowables = [_p(aum_line(report))]
     if summary.has_target:
+        flowables.append(_p(_("Model allocation for %(level)s, version %(version)s") % {
+            "level": report["client"].risk_level, "version": summary.allocation_version}, "small"))
         header, rows, marked = allocation_table(report)
         flowables.append(_table(header, rows, right={1, 2, 3, 4, 5}, marked=marked,
                                 widths=[0.27, 0.17, 0.12, 0.12, 0.13, 0.19]))
@@ -270,7 +272,7 @@ def _goals(report: dict) -> list:
     header, rows = goals_table(report)
     if not rows:
         return _section(_("Goals"), [_p(_("No goals recorded."))])
-    return _section(_("Goals"), [_table(header, rows, right={3, 4, 5}, widths=[0.25, 0.19, 0.13, 0.17, 0.1, 0.16])])
+    return _section(_("Goals"), [_table(header, rows, right={3, 4, 5}, widths=[0.24, 0.18, 0.13, 0.17, 0.12, 0.16])])
 
 
 def _suitability(report: dict) -> list:
