@@ -38,6 +38,7 @@ class PortfoliosConfig(AppConfig):
         from .models import (
             Account,
             Alert,
+            CashFlow,
             ConcentrationLimit,
             DrawdownLimit,
             Goal,
@@ -50,7 +51,7 @@ class PortfoliosConfig(AppConfig):
         )
 
         # The client's History tab and compliance's audit search read these tables' history.
-        for model in (Account, Alert, DrawdownLimit, Goal, RebalanceProposal, SuitabilityException):
+        for model in (Account, Alert, CashFlow, DrawdownLimit, Goal, RebalanceProposal, SuitabilityException):
             audit.history_source_register(model, client_path="client_id")
         audit.history_source_register(Holding, client_path="account__client_id")
         # Market data and rules of no one client: in compliance's search, on no client's History tab.

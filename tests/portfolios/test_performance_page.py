@@ -92,6 +92,15 @@ def test_it_records_a_contribution_from_the_portfolio_page(client, owner, client
     assert flow.history.count() == 1  # audited
 
 
+def test_a_recorded_flow_shows_on_the_clients_history_tab(client, owner, client_record):
+    client.force_login(owner)
+    client.post(url_for(client_record), form_data(note="Year-end bonus"))
+
+    page = client.get(reverse("crm:client-history", args=[client_record.pk])).content.decode()
+
+    assert "cash flow" in page.lower() and "Year-end bonus" in page
+
+
 def test_it_converts_a_foreign_flow_at_the_rate_of_its_day(owner, client_record):
     FxRateFactory(currency="USD", rate=D("7.00"), rate_date=date(2026, 1, 5))
     FxRateFactory(currency="USD", rate=D("7.20"), rate_date=date(2026, 3, 1))
