@@ -54,7 +54,8 @@ def analytics_demo_build(*, clients: list[int], rng: random.Random) -> str:
     now = timezone.now()
     sample = [row for row in rows if rng.random() < 0.6]
     for pk, stage, created_at, aum in sample:
-        first_year = max(timezone.localdate(created_at).year, today.year - 3)
+        # From last year: the demo's valuation history (month-ends) starts a year ago.
+        first_year = max(timezone.localdate(created_at).year, today.year - 1)
         base = max(aum, Decimal("100000"))
         if stage == Client.LifecycleStage.POTENTIAL:
             estimates.append(ProspectEstimate(

@@ -49,8 +49,8 @@ class CostForm(_AmountMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["description"].help_text = _("Required for “other” costs.")
         self.helper = _helper(self, action=action, testid="cost-form", submit=_("Record cost"), layout=Layout(
-            Row(Column("year", css_class="col-sm-3"), Column("kind", css_class="col-sm-5"),
-                Column("amount", css_class="col-8 col-sm-3"), Column("currency", css_class="col-4 col-sm-1")),
+            Row(Column("year", css_class="col-sm-4"), Column("kind", css_class="col-sm-8")),
+            Row(Column("amount", css_class="col-8"), Column("currency", css_class="col-4")),
             "description"))
 
     def clean(self):

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from crm import access
 from crm.models import Client, LifecycleTransition, Team, User
 from portfolios.models import AssetClass, ValuationSnapshot
-from portfolios.selectors import FxRateMissing, base_currency, cents, fx_rates
+from portfolios.selectors import FxRateMissing, base_currency, cents, fx_rates, plain
 
 from . import maths
 from .models import ClientValue, CostRecord, FeeRate, ProspectEstimate, Referral, RevenueRecord, ValueSettings
@@ -161,6 +161,10 @@ class FeeLine:
     average: Decimal   # the average value held in the class over the year's snapshots
     rate_pct: Decimal
     fee: Decimal
+
+    @property
+    def rate_text(self) -> str:
+        return plain(self.rate_pct)
 
 
 @dataclass
