@@ -143,7 +143,8 @@ def dashboard_book(*, user, today: date | None = None) -> dict:
         "tiers": tiers,
         "chart": {
             "currency": settings.BASE_CURRENCY,
-            "history": {"labels": [day.isoformat() for day, _value in points],
+            # Month-ends as their month, the last point as today's date.
+            "history": {"labels": [day.strftime("%Y-%m") for day, _value in points[:-1]] + [today.isoformat()],
                         "values": [float(value) for _day, value in points], "label": _("AUM")},
             "tiers": {"labels": [t["label"] for t in tiers], "values": [float(t["aum"]) for t in tiers],
                       "counts": [t["client_count"] for t in tiers]},
@@ -417,7 +418,7 @@ def aum_by_tier(clients: QuerySet[Client]) -> list[dict]:
     found = {r["aum_tier"]: r for r in client_scope(clients).values("aum_tier").annotate(
         client_count=Count("pk"), aum=Sum("aum_total"))}
     return [{"key": tier, "label": str(tier.label), "client_count": found.get(tier, {}).get("client_count", 0),
-             "aum": found.get(tier, {}).get("aum") or ZERO} for tier in TIERS]
+             "aum": portfolio_selectors.cents(found.get(tier, {}).get("aum") or ZERO)} for tier in TIERS]
 
 
 def aum_by_manager(clients: QuerySet[Client]) -> list[dict]:
@@ -428,7 +429,8 @@ def aum_by_manager(clients: QuerySet[Client]) -> list[dict]:
     result = []
     for r in rows:
         name = " ".join(filter(None, [r["primary_manager__first_name"], r["primary_manager__last_name"]]))
-        result.append({"key": r["primary_manager_id"], "client_count": r["client_count"], "aum": r["aum"] or ZERO,
+        result.append({"key": r["primary_manager_id"], "client_count": r["client_count"],
+                       "aum": portfolio_selectors.cents(r["aum"] or ZERO),
                        "label": (name or r["primary_manager__username"]) if r["primary_manager_id"] else _(
                            "Unassigned")})
     return sorted(result, key=lambda r: (-r["aum"], r["label"]))

@@ -20,7 +20,7 @@
   }
 
   function compact(value) {
-    return Number(value).toLocaleString(locale, {notation: "compact", maximumFractionDigits: 1});
+    return Number(value).toLocaleString(locale, {notation: "compact", maximumSignificantDigits: 4});
   }
 
   function draw(canvasId, config) {
