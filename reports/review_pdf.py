@@ -7,6 +7,7 @@ sections, each kept on one page where it fits; every page's footer names the cli
 date, and the disclaimer closes the report.
 """
 
+from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
 from xml.sax.saxutils import escape
@@ -14,7 +15,6 @@ from xml.sax.saxutils import escape
 from django.template.defaultfilters import floatformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -144,14 +144,53 @@ def allocation_table(report: dict) -> tuple[list[str], list[list[str]], set[int]
     return header, rows, marked
 
 
-def performance_tables(report: dict) -> list[tuple[str, str, tuple[list[str], list[list[str]], set[int]]]]:
-    """(heading, note, (header, rows, right-aligned columns)) per table of the performance section."""
-    rows = [[row.month, row.on_date.isoformat(), money(row.aum),
-             "" if row.change is None else signed(money(row.change), row.change),
-             "" if row.change_pct is None else signed(floatformat(row.change_pct, 2), row.change_pct)]
-            for row in report["aum_months"]]
-    header = [_("Month"), _("Valued on"), _("AUM"), pgettext("amount", "Change"), pgettext("amount", "Change %")]
-    return [("", str(report["aum_months_note"]), (header, rows, {2, 3, 4}))]
+@dataclass(frozen=True)
+class TableText:
+    heading: str
+    header: list[str]
+    rows: list[list[str]]
+    widths: list[float]
+    right: frozenset[int]
+    empty: str = ""  # shown instead of a table without rows
+
+
+def _pct(value) -> str:
+    return "-" if value is None else f"{value}%"
+
+
+def performance_tables(report: dict) -> list[TableText]:
+    """The performance section's tables: year to date and 12 months, the months, P/L by asset class."""
+    performance = report["performance"]
+    periods = []
+    for label, period in performance.periods:
+        if period.is_partial:
+            label = f"{label} ({_('since %(date)s') % {'date': period.since.isoformat()}})"
+        if period.has_data:
+            periods.append([label, _pct(period.twr_pct), money(period.start_value), money(period.contributions),
+                            money(period.withdrawals), money(period.market_movement), money(period.end_value)])
+        else:
+            periods.append([label, _("Not enough valuations in this period."), "", "", "", "", ""])
+    months = [[month.month.strftime("%Y-%m"), _pct(month.twr_pct), money(month.net_flows),
+               money(month.market_movement), money(month.end_value)] if month.has_data
+              else [month.month.strftime("%Y-%m"), "-", "", "", ""] for month in report["performance_months"]]
+    pnl = [[total.label, money(total.cost_base), money(total.market_value_base), money(total.pnl_base),
+            _pct(total.pnl_pct)] for total in performance.pnl.by_asset_class]
+    if pnl:
+        total = performance.pnl.total
+        pnl.append([f"{_('Total')} ({performance.pnl.currency})", money(total.cost_base),
+                    money(total.market_value_base), money(total.pnl_base), _pct(total.pnl_pct)])
+    return [
+        TableText("", [_("Period"), _("Return"), _("Start value"), _("Contributions"), _("Withdrawals"),
+                       _("Market movement"), _("End value")], periods,
+                  [0.24, 0.1, 0.13, 0.13, 0.13, 0.14, 0.13], frozenset({1, 2, 3, 4, 5, 6})),
+        TableText(_("Monthly returns"), [_("Month"), _("Return"), _("Net flows"), _("Market movement"), _("End value")],
+                  months if performance.has_history else [], [0.16, 0.14, 0.22, 0.24, 0.24], frozenset({1, 2, 3, 4}),
+                  empty=_("No valuation history yet: returns appear once the portfolio has been valued on two days.")),
+        TableText(_("Unrealised profit and loss by asset class"),
+                  [_("Asset class"), _("Cost"), _("Market value"), _("P/L"), "%"], pnl,
+                  [0.3, 0.19, 0.19, 0.19, 0.13], frozenset({1, 2, 3, 4}),
+                  empty=performance.pnl_error or _("No holdings recorded yet.")),
+    ]
 
 
 def goals_table(report: dict) -> tuple[list[str], list[list[str]]]:
@@ -257,14 +296,15 @@ def _allocation(report: dict) -> list:
 
 
 def _performance(report: dict) -> list:
-    flowables = []
-    for heading, note, (header, rows, right) in performance_tables(report):
-        if heading:
-            flowables.append(_p(heading, "h3"))
-        if note:
-            flowables.append(_p(note, "small"))
-        flowables.append(_table(header, rows, right=right, widths=[0.16, 0.2, 0.24, 0.22, 0.18]) if rows
-                         else _p(_("No valuations recorded yet.")))
+    flowables = [_p(_("Time-weighted return in %(currency)s; contributions and withdrawals are not counted as "
+                      "gains or losses.") % {"currency": report["performance"].currency}, "small")]
+    for table in performance_tables(report):
+        if table.heading:
+            flowables.append(_p(table.heading, "h3"))
+        if table.rows:
+            flowables.append(_table(table.header, table.rows, right=table.right, widths=table.widths))
+        else:
+            flowables.append(_p(table.empty))
     return _section(_("Performance of AUM"), flowables)
 
 

@@ -2,7 +2,9 @@
 
 One selector assembles it from the apps' own selectors: the client through ``crm.access`` (so
 another RM's client is a 404), the portfolio page's figures (``portfolios.selectors.portfolio_page``:
-allocation against the model target, goals, suitability flags and exceptions, AUM history), the
+allocation against the model target, goals, suitability flags and exceptions), the performance of
+its assets (``portfolios.performance.client_performance``: time-weighted returns, flows, market
+movement, unrealised P/L, on the page's own portfolio summary), the
 risk record (the level, its basis and validity on the client; the latest assessment from
 ``risk.selectors``) and the next review date (``communications.selectors``). Nothing here
 computes what those selectors already do; the page and the PDF render the same dictionary.
@@ -10,7 +12,6 @@ computes what those selectors already do; the page and the PDF render the same d
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,17 +20,13 @@ from django.utils.translation import gettext_lazy
 from communications.selectors import review_due_on
 from crm import access, masking
 from crm.models import Client
+from portfolios import performance
 from portfolios import selectors as portfolio_selectors
 from risk.selectors import assessment_latest
-
-HISTORY_MONTHS = 12  # month-ends shown in the AUM history (when portfolios.performance is absent)
 
 DISCLAIMER = gettext_lazy(
     "This report is for the client's information only. It is not an offer or a recommendation to buy or "
     "sell any product, and past performance does not guarantee future results.")
-AUM_MONTHS_NOTE = gettext_lazy(
-    "AUM at each month's last valuation. A change includes the client's contributions and withdrawals, "
-    "so it is not an investment return.")
 
 
 def id_number_last4(value: str) -> str:
@@ -74,44 +71,27 @@ def profile_rows(*, user, client: Client) -> list[ProfileRow]:
     return [ProfileRow(str(label), str(value)) for label, value in rows if value]
 
 
-@dataclass(frozen=True)
-class MonthRow:
-    month: str  # YYYY-MM
-    on_date: date  # the month's last valuation
-    aum: Decimal
-    change: Decimal | None  # against the previous month's last valuation
-    change_pct: Decimal | None
-
-
-def aum_month_ends(aum_history: dict, *, months: int = HISTORY_MONTHS) -> list[MonthRow]:
-    """The last valuation of each of the latest ``months`` months from the portfolio page's AUM
-    history (its chart series: ISO dates and amounts), each with its change on the month before.
-    A change includes the client's contributions and withdrawals: it is not a return."""
-    last_by_month: dict[str, tuple[date, Decimal]] = {}
-    for label, aum in zip(aum_history["labels"], aum_history["values"], strict=True):
-        day = date.fromisoformat(label)
-        last_by_month[label[:7]] = (day, Decimal(aum))
-    rows = []
-    previous = None
-    for month, (day, aum) in sorted(last_by_month.items()):
-        change = None if previous is None else aum - previous
-        change_pct = portfolio_selectors.percent(change, previous) if change is not None and previous else None
-        rows.append(MonthRow(month=month, on_date=day, aum=aum, change=change, change_pct=change_pct))
-        previous = aum
-    return rows[-months:]
+def months_measured(returns: performance.ClientPerformance) -> list[performance.PeriodReturn]:
+    """The last 12 months from the first with a return: a client valued only since the summer gets no
+    rows of dashes for the winter before."""
+    months = list(returns.months)
+    first = next((index for index, month in enumerate(months) if month.has_data), len(months))
+    return months[first:]
 
 
 def client_review_report(*, user, pk: int, today: date | None = None) -> dict:
     """Everything the review report shows for the client ``pk``, if ``user`` may see the client (else 404).
 
-    Queries do not grow with holdings, valuations, goals or exceptions: the client (1) and its primary
-    RM (1), ``portfolio_page``'s (see there: a fixed number, plus one per goal funded by linked
-    accounts), the latest assessment with its flagged rules (2) and the review schedule (1, and the
-    cadences before the client's first scheduling).
+    Queries do not grow with holdings, valuations, flows, goals or exceptions: the client (1) and its
+    primary RM (1), ``portfolio_page``'s (see there: a fixed number, plus one per goal funded by linked
+    accounts), ``client_performance``'s (2: valuations and flows), the latest assessment with its
+    flagged rules (2) and the review schedule (1, and the cadences before the client's first scheduling).
     """
     today = today or timezone.localdate()
     client = access.client_get_visible(user=user, pk=pk)
     portfolio = portfolio_selectors.portfolio_page(client=client, today=today)
+    # Time-weighted returns with flows apart from market movement, and P/L, on the page's own summary.
+    returns = performance.client_performance(client=client, on_date=today, summary=portfolio.get("summary"))
     report = {
         "client": client,
         "report_date": today,
@@ -126,8 +106,8 @@ def client_review_report(*, user, pk: int, today: date | None = None) -> dict:
         "suitability_flags": portfolio.get("suitability_flags", []),
         "suitability_exceptions": portfolio.get("suitability_exceptions", []),
         "next_review_on": review_due_on(client=client),
-        "aum_months": aum_month_ends(portfolio["chart_data"]["aum"]) if "chart_data" in portfolio else [],
-        "aum_months_note": AUM_MONTHS_NOTE,
+        "performance": returns,
+        "performance_months": months_measured(returns),
         "disclaimer": DISCLAIMER,
     }
     return report

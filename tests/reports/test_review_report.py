@@ -8,6 +8,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from crm import panels
+from portfolios import performance
 from tests.factories import ClientFactory
 from tests.panels import panel_html
 
@@ -23,6 +24,10 @@ def reviewed(owner):
     review_world_build(client, recorded_by=owner)
     client.refresh_from_db()
     return client
+
+
+def _performance(client):
+    return performance.client_performance(client=client)
 
 
 def page(browser, client, language: str = "en") -> str:
@@ -57,6 +62,10 @@ def test_it_shows_profile_aum_risk_allocation_goals_and_suitability(client, owne
     assert "REV0000 Product 0" in html and "Exception acknowledged by the client on" in html
     assert "REV0001 Product 1" in html and "Above the client's level, no exception recorded" in html
     assert "Inherited shares" in html
+    performance = _performance(reviewed)
+    assert f"{performance.twelve_months.twr_pct}%" in html
+    assert "90,000.00" in html  # the contribution, apart from market movement
+    assert "Unrealised profit and loss by asset class" in html
     assert "past performance does not guarantee future results" in html
 
 
@@ -102,6 +111,7 @@ def test_the_pdf_holds_the_name_aum_risk_level_and_allocation_rows_in_english(cl
         assert asset_class in text
     assert "Daughter's university" in text
     assert "Inherited shares" in text
+    assert f"{_performance(reviewed).twelve_months.twr_pct}%" in text and "90,000.00" in text
     assert "past performance" in text
 
 
@@ -132,5 +142,5 @@ def test_a_client_without_holdings_or_level_gets_a_report_that_says_so(client, o
 
     assert "Not assessed" in html
     assert "The client has no risk level, so there is no target allocation." in html
-    assert "No goals recorded." in html and "No valuations recorded yet." in html
+    assert "No goals recorded." in html and "No valuation history yet" in html
     assert "Li Na" in text and "not assessed" in text
