@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import (
     Count,
+    DateField,
     DecimalField,
     F,
     OuterRef,
@@ -25,7 +26,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -529,6 +530,15 @@ def _review_group_key(group: str, prefix: str, row: dict) -> tuple:
     return key, name or row[f"{prefix}primary_manager__username"]
 
 
+def review_due_expression() -> Coalesce:
+    """The day a completed review was due: as recorded (``was_due_on``), or, for reviews recorded
+    without it, the next due date the client's previous review set. A first review without it has
+    none and is left out (nothing says when it was due)."""
+    previous = Review.objects.filter(client=OuterRef("client"), completed_on__lt=OuterRef("completed_on")).order_by(
+        "-completed_on", "-id").values("next_due_on")[:1]
+    return Coalesce(F("was_due_on"), Subquery(previous), output_field=DateField())
+
+
 def review_compliance(*, clients: QuerySet[Client], group: str = "rm", today: date | None = None) -> dict:
     """Reviews falling due in each of the last 12 months, per RM or team of the client's current
     primary RM: how many were due, done on time (completed on or before the day they were due), done
@@ -541,12 +551,12 @@ def review_compliance(*, clients: QuerySet[Client], group: str = "rm", today: da
     today = today or timezone.localdate()
     months = feedback_selectors.months_back(today)
     client_ids = client_scope(clients).values("pk")
-    done = Review.objects.filter(client__in=client_ids, was_due_on__gte=months[0], was_due_on__lte=today).annotate(
-        month=TruncMonth("was_due_on")).order_by()
+    done = Review.objects.filter(client__in=client_ids).annotate(due_on=review_due_expression()).filter(
+        due_on__gte=months[0], due_on__lte=today).annotate(month=TruncMonth("due_on")).order_by()
     missed = ReviewSchedule.objects.filter(
         client__in=client_ids, client__status=Client.Status.ACTIVE, due_on__gte=months[0], due_on__lt=today,
     ).annotate(month=TruncMonth("due_on")).order_by()
-    counts_done = {"due": Count("pk"), "on_time": Count("pk", filter=Q(completed_on__lte=F("was_due_on")))}
+    counts_done = {"due": Count("pk"), "on_time": Count("pk", filter=Q(completed_on__lte=F("due_on")))}
 
     def cells(fields: tuple[str, ...]):
         for r in done.values("month", *fields).annotate(**counts_done):

@@ -233,3 +233,14 @@ def test_pages_and_exports_keep_their_query_count_as_the_book_grows(client, book
     with CaptureQueriesContext(connection) as large:
         assert client.get(reverse(name), query).status_code == 200
     assert len(large) == len(small)
+
+
+def test_a_review_recorded_without_its_due_date_is_due_when_the_previous_review_said(book, owner):
+    Review.objects.bulk_create([
+        Review(client=book.big, completed_on=date(2025, 12, 1), next_due_on=date(2026, 3, 1), completed_by=owner),
+        Review(client=book.big, completed_on=date(2026, 3, 5), next_due_on=date(2026, 6, 5), completed_by=owner),
+    ])
+    report = selectors.review_compliance(clients=selectors.book_clients(user=owner), today=TODAY)
+    # The first has no due date to judge it by; the second was due 2026-03-01 and done four days late.
+    assert (report["overall"].total.due, report["overall"].total.late) == (1, 1)
+    assert report["overall"].by_month[date(2026, 3, 1)].late == 1
