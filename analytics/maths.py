@@ -78,9 +78,10 @@ def discounted_terms(*, net: Decimal, rate: Decimal, years: Decimal) -> list[Ter
     whole = int(years.to_integral_value(rounding=ROUND_FLOOR))
     fraction = years - whole
     terms = []
+    divisor = ONE
     for t in range(1, whole + (2 if fraction else 1)):
         share = ONE if t <= whole else fraction
-        divisor = (ONE + rate) ** t
+        divisor *= ONE + rate  # (1 + i)^t, exact to Decimal's 28 digits
         terms.append(Term(t=t, share=share, net=net, divisor=divisor.quantize(SIX_PLACES, rounding=ROUND_HALF_UP),
                           value=cents(net * share / divisor)))
     return terms

@@ -302,19 +302,28 @@ class _Converter:
     def __init__(self, table: dict[int, dict[str, Decimal]], warnings: list[str]):
         self.table, self.warnings = table, warnings
 
-    def __call__(self, amount: Decimal, currency: str, year: int) -> Decimal:
+    def rate(self, currency: str, year: int) -> Decimal | None:
+        """The year's rate to the base currency; None (and a warning, once) when there is none."""
         rate = self.table.get(year, {}).get(currency.upper())
         if rate is None:
             message = _("No exchange rate for %(currency)s in %(year)s: its amounts are left out.") % {
                 "currency": currency, "year": year}
             if message not in self.warnings:
                 self.warnings.append(message)
-            return ZERO
-        return amount * rate
+        return rate
+
+    def __call__(self, amount: Decimal, currency: str, year: int) -> Decimal:
+        rate = self.rate(currency, year)
+        return ZERO if rate is None else amount * rate
+
+
+def _latest_mix(snapshots: list) -> dict[str, Decimal]:
+    """The split by asset class of the client's latest snapshot that has one ({} if none has)."""
+    return next(({c: Decimal(v) for c, v in known.items()} for *_rest, known in reversed(snapshots) if known), {})
 
 
 def _split(aum: Decimal, split: dict, mix: dict) -> dict[str, Decimal]:
-    """A snapshot's value per asset class: its own split, else the latest known mix, else all "other"."""
+    """A snapshot's value per asset class: its own split, else the given mix, else all "other"."""
     if split:
         return {asset_class: Decimal(amount) for asset_class, amount in split.items()}
     total = sum(mix.values(), ZERO)
@@ -323,26 +332,34 @@ def _split(aum: Decimal, split: dict, mix: dict) -> dict[str, Decimal]:
     return {asset_class: aum * amount / total for asset_class, amount in mix.items()}
 
 
+_CLASS_ORDER = {asset_class: index for index, asset_class in enumerate(AssetClass.values)}
+
+
 def _year_rows(client_id: int, loaded: _Loaded, *, years: list[int], rates: dict[str, Decimal],
-               convert: _Converter) -> dict[int, YearRow]:
+               convert: _Converter, labels: dict[str, str]) -> dict[int, YearRow]:
     rows = {year: YearRow(year) for year in years}
     snapshots = loaded.snapshots.get(client_id, [])
-    mix = next(({c: Decimal(v) for c, v in split.items()} for *_rest, split in reversed(snapshots) if split), {})
     totals: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    mix = None  # looked up once, when a snapshot without its own split needs it
     for day, aum, currency, split in snapshots:
         if day.year not in rows:
             continue
         rows[day.year].snapshots += 1
         rows[day.year].has_data = True
-        for asset_class, amount in _split(aum, split, mix).items():
-            totals[day.year][asset_class] += convert(amount, currency, day.year)
-    labels = dict(AssetClass.choices)
+        rate = convert.rate(currency, day.year)
+        if rate is None:
+            continue
+        if not split and mix is None:
+            mix = _latest_mix(snapshots)
+        target = totals[day.year]
+        for asset_class, amount in _split(aum, split, mix or {}).items():
+            target[asset_class] += amount if rate == 1 else amount * rate
     for year, by_class in totals.items():
         row = rows[year]
-        for asset_class in sorted(by_class, key=lambda c: list(labels).index(c) if c in labels else len(labels)):
+        for asset_class in sorted(by_class, key=lambda c: _CLASS_ORDER.get(c, len(_CLASS_ORDER))):
             average = cents(by_class[asset_class] / row.snapshots)
             rate = rates.get(asset_class, rates[AssetClass.OTHER])
-            row.fee_lines.append(FeeLine(asset_class, str(labels.get(asset_class, asset_class)), average, rate,
+            row.fee_lines.append(FeeLine(asset_class, labels.get(asset_class, asset_class), average, rate,
                                          cents(average * maths.rate_from_pct(rate))))
         row.fees = sum((line.fee for line in row.fee_lines), ZERO)
     for year, currency, amount in loaded.revenue.get(client_id, []):
@@ -383,11 +400,12 @@ def workings(clients: list[tuple[int, str, str]], *, context: _Context) -> list[
     loaded = _load(ids, first_year=all_years[0], today=context.today)
     table = fx_table(currencies=loaded.currencies, years=all_years, today=context.today)
     rate = maths.rate_from_pct(context.settings.discount_rate_pct)
+    labels = {asset_class: str(label) for asset_class, label in AssetClass.choices}  # translated once
     result = []
     for client_id, tier, stage in clients:
         warnings: list[str] = []
         convert = _Converter(table, warnings)
-        rows = _year_rows(client_id, loaded, years=all_years, rates=context.rates, convert=convert)
+        rows = _year_rows(client_id, loaded, years=all_years, rates=context.rates, convert=convert, labels=labels)
         observed = [rows[year] for year in context.years if rows[year].has_data]
         basis = "full_years"
         if not observed:

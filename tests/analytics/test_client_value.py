@@ -7,7 +7,7 @@ import pytest
 
 from analytics import selectors, services
 from analytics.models import ClientValue, CostRecord, ProspectEstimate, Referral, RevenueRecord
-from portfolios.models import FxRate
+from portfolios.models import FxRate, ValuationSnapshot
 from tests.factories import ClientFactory
 
 from .conftest import registered, snapshot, terminate
@@ -139,3 +139,18 @@ def test_recompute_stores_every_value_and_is_idempotent(owner, value_settings):
     assert {value.client_id: value.clv for value in ClientValue.objects.all()} == stored
     assert stored[client.pk] == D("23193.87")
     assert prospect.pk in stored and merged.pk not in stored
+
+
+def test_a_snapshot_without_a_split_is_split_like_the_latest_one_with(owner, value_settings):
+    """2025: 31 Mar 400,000 with no split; 31 Dec 600,000 = equity 450,000 + cash 150,000 (3:1).
+    March split 3:1: equity 300,000, cash 100,000. Averages: equity (300,000 + 450,000) / 2 = 375,000
+    x 0.80 % = 3,000.00; cash (100,000 + 150,000) / 2 = 125,000 x 0.20 % = 250.00."""
+    client = ClientFactory(manager=owner, lifecycle_stage="growth")
+    ValuationSnapshot.objects.create(client=client, valuation_date=date(2025, 3, 31), aum=D("400000"),
+                                     currency="CNY", by_asset_class={})
+    snapshot(client, date(2025, 12, 31), equity="450000", cash="150000")
+
+    [year] = selectors.client_value_working(client=client, today=TODAY).years
+
+    assert [(line.asset_class, line.average, line.fee) for line in year.fee_lines] == [
+        ("cash", D("125000.00"), D("250.00")), ("equity", D("375000.00"), D("3000.00"))]
