@@ -19,6 +19,7 @@ from . import services
 from .models import (
     Account,
     Alert,
+    CashFlow,
     ConcentrationLimit,
     DrawdownLimit,
     FxRate,
@@ -324,3 +325,16 @@ class SuitabilityExceptionAdmin(ReadOnlyAdmin):
     readonly_fields = ("subject", "client", "instrument", "holding", "trade", "product_rating", "client_risk_level",
                        "client_assessment_valid", "reason", "client_acknowledged", "client_acknowledged_on",
                        "recorded_by", "recorded_at")
+
+
+@admin.register(CashFlow)
+class CashFlowAdmin(ReadOnlyAdmin, HistoryAdmin):
+    """Contributions and withdrawals, recorded on the portfolio page through
+    ``portfolios.cash_flows.cash_flow_record`` (which fixes the base-currency amount); read here."""
+
+    list_display = ("flow_date", "client", "kind", "amount", "currency", "amount_base", "base_currency", "account",
+                    "source", "recorded_by", "recorded_at")
+    list_filter = ("kind", "source", "currency")
+    search_fields = ("client__legal_name", "note")
+    list_select_related = ("client", "account__institution", "recorded_by")
+    date_hierarchy = "flow_date"

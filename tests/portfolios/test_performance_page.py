@@ -252,3 +252,13 @@ def test_the_demo_portfolio_has_a_year_of_returns_and_some_flows(client, owner, 
     assert CashFlow.objects.filter(client=client_record, kind="contribution").exists()
     assert performance.twelve_months.contributions > 0
     assert CashFlow.history.filter(client_id=client_record.pk).exists()  # audited, even in bulk
+
+
+def test_compliance_reads_cash_flows_in_admin_and_nobody_adds_them_there(client, compliance, administrator, owner,
+                                                                          client_record):
+    cash_flow_record(client=client_record, kind="contribution", flow_date=date(2026, 1, 5), amount=D("1000"),
+                     currency="CNY", recorded_by=owner)
+    client.force_login(compliance)
+    assert client.get(reverse("admin:portfolios_cashflow_changelist")).status_code == 200
+    client.force_login(administrator)
+    assert client.get(reverse("admin:portfolios_cashflow_add")).status_code == 403
