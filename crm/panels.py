@@ -25,7 +25,10 @@ DASHBOARD = "dashboard"          # the signed-in home page, below the book summa
 # The risk overview page (risk app), below its own lists; its panels get ``clients=``, the visible
 # clients matching the page's filters (RM, tier), as a QuerySet.
 RISK_OVERVIEW = "risk-overview"
-SLOTS = (CLIENT_MAIN, CLIENT_SIDE, DASHBOARD, RISK_OVERVIEW)
+# The client portfolio page (portfolios app), among the buttons of its header: links other apps offer
+# there (the reports app's client review report). Its panels get ``client=``.
+PORTFOLIO_ACTIONS = "portfolio-actions"
+SLOTS = (CLIENT_MAIN, CLIENT_SIDE, DASHBOARD, RISK_OVERVIEW, PORTFOLIO_ACTIONS)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from crm.forms import form_errors_add
-from crm import access, audit
+from crm import access, audit, panels
 from crm.models import SensitiveView
 from crm.access import client_get_editable, client_get_visible, client_list_editable, client_list_visible
 from dataimport import engine
@@ -58,6 +58,8 @@ def client_portfolio(request, pk: int):
         if context["can_edit"]:
             context["cash_flow_form"] = CashFlowForm(
                 client=client, action=reverse("portfolios:cash-flow-create", args=[client.pk]))
+    # Buttons other apps add to the header (crm.panels), e.g. the client review report.
+    context["action_panels"] = panels.render(panels.PORTFOLIO_ACTIONS, request=request, client=client)
     audit.sensitive_view_record(request=request, what=SensitiveView.What.PORTFOLIO_PAGE, client_id=client.pk)
     return render(request, "portfolios/client_portfolio.html", context)
 

@@ -19,6 +19,9 @@ class ReportsConfig(AppConfig):
         panels.register(panels.Panel(
             slot=panels.CLIENT_SIDE, key="review-report", order=90,
             template="reports/review_panel.html", context=review_report.client_review_panel))
+        panels.register(panels.Panel(
+            slot=panels.PORTFOLIO_ACTIONS, key="review-report", order=90,
+            template="reports/review_portfolio_button.html", context=review_report.client_review_panel))
 
         from . import selectors
 

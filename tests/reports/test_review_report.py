@@ -134,6 +134,13 @@ def test_the_client_page_links_to_the_report(owner, reviewed):
     assert reverse("reports:client-review-pdf", args=[reviewed.pk]) in html
 
 
+def test_the_portfolio_page_links_to_the_report_for_every_reader(client, compliance, reviewed):
+    client.force_login(compliance)  # reads, edits nothing: the link is there all the same
+    html = client.get(reverse("portfolios:client-portfolio", args=[reviewed.pk])).content.decode()
+
+    assert f'href="{reverse("reports:client-review", args=[reviewed.pk])}"' in html
+
+
 def test_a_client_without_holdings_or_level_gets_a_report_that_says_so(client, owner):
     bare = ClientFactory(legal_name="Li Na", manager=owner)
     client.force_login(owner)
