@@ -29,7 +29,9 @@ class ClientSerializer(serializers.ModelSerializer):
         fields = ["id", *crm_services.CLIENT_EDITABLE_FIELDS, "tags", "status", "lifecycle_stage",
                   "primary_manager", "aum_total", "aum_currency", "aum_tier", "risk_level", "risk_level_basis",
                   "risk_assessed_on", "risk_valid_until", "created_at", "updated_at", "pii_masked"]
-        read_only_fields = fields
+        # Output only (writes go through ClientWriteSerializer). Not declared read-only: drf-spectacular
+        # would then leave "" (a choice not made) out of the choice fields' enums.
+        read_only_fields = ["id", "created_at", "updated_at"]
 
     def get_pii_masked(self, client) -> bool:
         return not access.may_see_full_pii(user=self.context["request"].user, client=client)

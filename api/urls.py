@@ -3,10 +3,10 @@
 The API views answer anonymous callers themselves (401 JSON, never the sign-in page), since a
 system signs in with a token that LoginRequiredMiddleware knows nothing of: they are
 ``login_not_required`` and DRF requires a token or a session (``IsAuthenticated``). The docs page is
-for signed-in staff and keeps the middleware (the sign-in page for anonymous visitors)."""
+for signed-in staff: anonymous visitors get the sign-in page."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from . import views
@@ -18,6 +18,13 @@ def _api(view_class):
     return login_not_required(view_class.as_view())
 
 
+def _staff_page(view):
+    """A page for signed-in staff: LoginRequiredMiddleware sends anonymous visitors to sign in
+    (DRF marks its views exempt from it, as the API answers them itself)."""
+    view.login_required = True
+    return view
+
+
 urlpatterns = [
     path("v1/clients/", _api(views.ClientListView), name="client-list"),
     path("v1/clients/<int:pk>/", _api(views.ClientDetailView), name="client-detail"),
@@ -27,5 +34,7 @@ urlpatterns = [
     path("v1/reminders/", _api(views.ReminderListView), name="reminder-list"),
     path("v1/reminders/<int:pk>/done/", _api(views.ReminderDoneView), name="reminder-done"),
     path("schema/", _api(SpectacularAPIView), name="schema"),
-    path("docs/", views.ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+    # Last: an address under /api/ that none of the above takes still answers in the error shape.
+    re_path(r"^v1/", _api(views.NotFoundView), name="not-found"),
+    path("docs/", _staff_page(views.ApiDocsView.as_view(url_name="api:schema")), name="docs"),
 ]

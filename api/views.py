@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -179,3 +179,11 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     so the page runs under the site's Content-Security-Policy (no inline script or style)."""
 
     template_name = "api/swagger_ui.html"
+
+
+class NotFoundView(APIView):
+    """Any other address under /api/: the error shape (401 or 404), never an HTML page."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound()

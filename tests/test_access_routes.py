@@ -13,6 +13,7 @@ administrator, and an anonymous visitor.
 """
 
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -82,6 +83,15 @@ def everyone(status: int) -> dict[str, int | str]:
 def public(status: int) -> dict[str, int | str]:
     """A signed-link page: the same answer whoever asks, signed in or not."""
     return dict.fromkeys(ROLES, status)
+
+
+def api_only(allowed: set[str], status: int = 200, refused: int = 404) -> dict[str, int | str]:
+    """The API: ``status`` for the allowed roles, ``refused`` for the other staff, 401 for anonymous callers."""
+    return {**{role: status if role in allowed else refused for role in STAFF}, ANONYMOUS: 401}
+
+
+def api_everyone(status: int) -> dict[str, int | str]:
+    return api_only(set(STAFF), status)
 
 
 # ---------------------------------------------------------------------------
@@ -215,6 +225,10 @@ class Route:
     kwargs: Callable[[World], dict] | None = None
     data: Callable[[World], dict] = field(default=lambda world: {})
     public: bool = False
+    # The REST API (api/): answers anonymous callers itself (401 JSON, not the sign-in page), so its
+    # views are login_not_required without being public; ``json``: the POST sends data as JSON.
+    api: bool = False
+    json: bool = False
 
 
 def client_pk(world):
@@ -394,6 +408,28 @@ ROUTES: dict[str, Route] = {
                                                     "transactions_per_year": "4"}),
     "analytics:segment-value": Route(get=everyone(200), post=everyone(405)),
     "analytics:lifecycle": Route(get=everyone(200), post=everyone(405)),
+    # --- api: the REST API (token or session; another RM's client is 404, a role that may not write 403)
+    "api:client-list": Route(api=True, get=api_everyone(200),
+                             post={**api_only(CHANGERS, 201), "compliance": 403},
+                             data=lambda w: {"legal_name": "Registered by API", "id_type": "passport",
+                                             "id_number": "E55667788"}),
+    "api:client-detail": Route(api=True, kwargs=client_pk, get=api_only(SEES), post=api_everyone(405)),
+    "api:client-valuations": Route(api=True, kwargs=client_pk, get=api_only(SEES), post=api_everyone(405)),
+    "api:client-contacts": Route(api=True, kwargs=client_pk, get=api_only(SEES), post=api_only(EDITS, 201),
+                                 data=lambda w: {"channel": "phone", "summary": "Called about the bond ladder"}),
+    # Another client's account is as unknown as a missing one (400); compliance changes nothing (403).
+    "api:holding-upsert": Route(
+        api=True, json=True, get=api_everyone(405),
+        post={**api_only(EDITS, 200, refused=400), "compliance": 403},
+        data=lambda w: {"holdings": [{
+            "account": w.holding.account_id, "instrument": w.holding.instrument.code, "quantity": "5",
+            "market_value": "5", "currency": "CNY", "valuation_date": timezone.localdate().isoformat()}]}),
+    "api:reminder-list": Route(api=True, get=api_everyone(200), post=api_everyone(405)),
+    "api:reminder-done": Route(api=True, kwargs=lambda w: {"pk": w.reminder.pk}, get=api_everyone(405),
+                               post=api_only(EDITS)),
+    "api:schema": Route(api=True, get=api_everyone(200), post=api_everyone(405)),
+    "api:not-found": Route(api=True, get=api_everyone(404), post=api_everyone(404)),
+    "api:docs": Route(get=everyone(200), post=everyone(405)),  # a page for signed-in staff
 }
 
 HOW_TO_ADD = (
@@ -480,7 +516,7 @@ def test_exactly_the_public_routes_serve_anonymous_visitors():
     for name, found in routes_found().items():
         if name not in ROUTES:
             continue
-        assert all(f.public for f in found) == ROUTES[name].public, (
+        assert all(f.public for f in found) == (ROUTES[name].public or ROUTES[name].api), (
             f"{name!r}: the view is {'' if found[0].public else 'not '}login_not_required, "
             f"the matrix says public={ROUTES[name].public}.")
 
@@ -531,7 +567,9 @@ def _request(django_client, world, name: str, method: str, role: str):
     if method == "get":
         response = django_client.get(url)
     else:
-        response = django_client.post(url, route.data(world))
+        data = route.data(world)
+        response = (django_client.post(url, json.dumps(data), content_type="application/json") if route.json
+                    else django_client.post(url, data))
     return url, response, before
 
 
@@ -545,12 +583,12 @@ def test_each_role_gets_what_the_matrix_says(browser, world, name, method, role)
         assert response.url.startswith(reverse("login"))
     else:
         assert response.status_code == expected, f"{method.upper()} {url} as {role}"
-    if expected in (LOGIN, 404, 405) or method == "get":
+    if expected in (LOGIN, 400, 401, 403, 404, 405) or method == "get":
         # Refused requests change nothing; and no GET changes anything, whoever makes it.
         assert db_state() == before, f"{method.upper()} {url} as {role} changed the database"
-    elif expected == 302:
+    elif expected in (302, 201):
         # An accepted POST did change something: the data is valid, so the refusals above mean it.
-        assert db_state() != before, f"POST {url} as {role} answered 302 but changed nothing"
+        assert db_state() != before, f"POST {url} as {role} answered {expected} but changed nothing"
     if expected in (LOGIN, 404) and role not in SEES:
         assert world.client.legal_name not in response.content.decode()
 
