@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from .history import history_m2m_snapshot
 from .models import Assignment, Client, Household, HouseholdMember, LifecycleTransition, Tag, Team, User
 from .normalisers import credit_code_check_character, resident_id_check_digit
 from .roles import Role
@@ -290,6 +291,8 @@ def _batch_create(indexes, *, rng, pools, thresholds, admin, now, rms, team_of, 
         [through(client_id=c.pk, tag_id=t.pk) for c in saved for t in rng.sample(tags, rng.choice([0, 0, 1, 1, 2]))],
         batch_size=500,
     )
+    if history:  # the tags belong to each client's creation row
+        history_m2m_snapshot(Client, [c.pk for c in saved])
     households, members = [], []
     for group in (g for g in groups if len(g) > 1):
         head = saved[group[0]]

@@ -12,8 +12,10 @@ only by simple-history, on each save, bulk write and delete of the audited rows.
 """
 
 import uuid
+from contextlib import contextmanager
 
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -85,3 +87,38 @@ def history_bulk_update(objs, model, fields: list[str], *, user, reason: str, ba
         return
     bulk_update_with_history(objs, model, fields, batch_size=batch_size, default_user=user,
                              default_change_reason=reason[:100], custom_historical_attrs=request_attrs())
+
+
+@contextmanager
+def history_m2m_deferred(instance):
+    """Inside, changes to the instance's audited many-to-many fields (``m2m_fields``) write no history
+    row of their own: the instance's next save records them, with its fields, in one row (every
+    history row keeps the many-to-many values as they are when it is written)."""
+    instance.skip_history_when_saving = True  # simple-history's own switch, read by its m2m handler
+    try:
+        yield
+    finally:
+        del instance.skip_history_when_saving
+
+
+def history_m2m_snapshot(model, object_ids, *, batch_size: int = 500) -> None:
+    """Give each object's latest history row its many-to-many values as they are now, for a bulk
+    write (``bulk_create_with_history``, then rows in the through table) that sends no signal."""
+    historical = model.history.model
+    fields = getattr(historical, "_history_m2m_fields", [])
+    object_ids = list(object_ids)
+    for start in range(0, len(object_ids), batch_size):
+        ids = object_ids[start:start + batch_size]
+        latest = historical.objects.filter(id=OuterRef("id")).order_by("-history_date", "-history_id")
+        history_ids = dict(historical.objects.filter(id__in=ids, history_id=Subquery(latest.values("history_id")[:1]))
+                           .values_list("id", "history_id"))
+        for field in fields:
+            m2m_historical = getattr(historical, field.name).model
+            through = getattr(model, field.name).through
+            own = field.m2m_field_name()  # the through table's column for ``model``
+            columns = [f.attname for f in through._meta.concrete_fields]
+            m2m_historical.objects.bulk_create([
+                m2m_historical(history_id=history_ids[row[own + "_id"]], **row)
+                for row in through.objects.filter(**{f"{own}_id__in": ids}).values(*columns)
+                if row[own + "_id"] in history_ids
+            ], batch_size=batch_size)

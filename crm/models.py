@@ -210,7 +210,8 @@ class Client(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("created by"),
     )
-    history = audited_history(excluded_fields=["updated_at"])
+    # Tags too: every history row keeps the client's tags as they were (HistoricalClient_tags).
+    history = audited_history(excluded_fields=["updated_at"], m2m_fields=[tags])
 
     class Meta:
         verbose_name = _("client")

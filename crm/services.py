@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access, normalisers, selectors
-from .history import history_bulk_update, history_note
+from .history import history_bulk_update, history_m2m_deferred, history_m2m_snapshot, history_note
 from .models import (
     Assignment,
     Client,
@@ -205,7 +205,9 @@ def _client_create(*, created_by, primary_manager, tags, fields: dict) -> Client
     client.full_clean()
     client.save()
     if tags:
-        client.tags.set(tags)
+        with history_m2m_deferred(client):
+            client.tags.set(tags)
+        history_m2m_snapshot(Client, [client.pk])  # the tags belong to the creation's history row
     LifecycleTransition.objects.create(
         client=client, from_stage="", to_stage=client.lifecycle_stage, reason=_("Client registered"),
         changed_by=created_by,
@@ -245,10 +247,11 @@ def _client_update(*, client: Client, tags, fields: dict) -> Client:
         setattr(client, name, value)
     _client_identifiers_check(client)
     client.full_clean()
-    if fields:
-        client.save(update_fields=[*fields, "updated_at"])
     if tags is not None:
-        client.tags.set(tags)
+        with history_m2m_deferred(client):  # recorded by the save below, with the fields, in one row
+            client.tags.set(tags)
+    if fields or tags is not None:
+        client.save(update_fields=[*fields, "updated_at"])
     return client
 
 
@@ -507,8 +510,9 @@ def client_merge(*, surviving: Client, merged: Client, user, field_choices: dict
             update_fields.append(field)
     surviving.full_clean(exclude=["tags"])
     surviving._change_reason = (_("Merged client %(id)d into this record") % {"id": merged.pk})[:100]
+    with history_m2m_deferred(surviving):  # the tags united go into the save's history row
+        surviving.tags.add(*merged.tags.all())
     surviving.save(update_fields=[*update_fields, "updated_at"])
-    surviving.tags.add(*merged.tags.all())
     record = ClientMerge(
         surviving_client=surviving, merged_client=merged, surviving_snapshot=surviving_snapshot,
         merged_snapshot=merged_snapshot, field_choices=choices, merged_by=user,

@@ -15,7 +15,7 @@ from dataimport.engine import Row
 from dataimport.report import Report
 
 from .. import access
-from ..history import request_attrs
+from ..history import history_m2m_snapshot, history_note, request_attrs
 from ..models import Assignment, Client, ClientMerge, LifecycleTransition, Tag
 from ..services import KEEP, TAKE, client_snapshot
 from .columns import model_values
@@ -151,7 +151,10 @@ def _clients_create(*, values_by_row: dict[int, dict], user, reason: str) -> dic
                              changed_by=user, changed_at=now) for c in clients],
         batch_size=BATCH,
     )
-    _tags_add({c.pk: values_by_row[n].get("tags", []) for n, c in zip(numbers, clients)})
+    tags_by_client = {c.pk: values_by_row[n].get("tags", []) for n, c in zip(numbers, clients)}
+    _tags_add(tags_by_client)
+    # The tags belong to each client's creation row (the through table's bulk insert sent no signal).
+    history_m2m_snapshot(Client, [pk for pk, names in tags_by_client.items() if names], batch_size=BATCH)
     return {n: (c.pk, c.primary_manager_id) for n, c in zip(numbers, clients)}
 
 
@@ -184,10 +187,10 @@ def _client_merge_row(*, client: Client, values: dict, choices: dict, user, uplo
             client.id_type = client_values["id_type"]
             update_fields.append("id_type")
     client.full_clean(exclude=["tags"], validate_unique=False)
-    client._change_reason = (_("Merged import row %(row)d") % {"row": row_number})[:100]
-    client.save(update_fields=[*update_fields, "updated_at"])
-    if new_tags:
+    if new_tags:  # before the save, whose history row then holds them
         _tags_add({client.pk: sorted(new_tags)})
+    history_note(client, user=user, reason=_("Merged import row %(row)d") % {"row": row_number})  # also in a task
+    client.save(update_fields=[*update_fields, "updated_at"])
     ClientMerge.objects.create(
         surviving_client=client, merged_client=None, surviving_snapshot=snapshot,
         merged_snapshot={"import_row": row_number, **values}, field_choices=choices,
