@@ -30,7 +30,10 @@ def test_an_rm_opens_the_review_report_and_prints_it(page, live_server, owner, c
     review_world_build(client_record, recorded_by=owner)
     login(page, live_server, owner)
 
+    page.goto(f"/portfolios/clients/{client_record.pk}/")
+    expect(page.get_by_test_id("review-report-link")).to_be_visible()
     page.goto(f"/clients/{client_record.pk}/")
+    page.screenshot(path=str(shots / "client-page.png"), full_page=True)
     page.get_by_test_id("review-panel").get_by_test_id("review-report-link").click()
     expect(page).to_have_url(re.compile(rf"/reports/clients/{client_record.pk}/review/$"))
     expect(page.get_by_test_id("review-title")).to_contain_text("Zhang Wei")
