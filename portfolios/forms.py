@@ -293,6 +293,7 @@ class CashFlowForm(forms.ModelForm):
         self.fields["account"].required = False
         self.fields["amount"].widget.attrs["min"] = "0.01"
         self.helper = _helper(submit_label=_("Record"))
+        self.helper.form_id = "cash-flow-record"
         if action:
             self.helper.form_action = action
         self.helper.layout = Layout(
