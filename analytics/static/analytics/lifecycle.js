@@ -21,6 +21,7 @@
     },
     options: {
       responsive: true, animation: false,
+      aspectRatio: window.innerWidth < 576 ? 1.1 : 2,  // taller on a phone, so the bars can be read
       scales: {x: {stacked: true}, y: {stacked: true, beginAtZero: true, ticks: {precision: 0}}},
       plugins: {legend: {position: "bottom"}}
     }
