@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from crm import panels
 from portfolios import performance
 from tests.factories import ClientFactory
+from tests.portfolios.factories import HoldingFactory, InstrumentFactory
 from tests.panels import panel_html
 
 from .review_world import review_world_build
@@ -151,3 +152,14 @@ def test_a_client_without_holdings_or_level_gets_a_report_that_says_so(client, o
     assert "The client has no risk level, so there is no target allocation." in html
     assert "No goals recorded." in html and "No valuation history yet" in html
     assert "Li Na" in text and "not assessed" in text
+
+
+def test_a_currency_without_an_exchange_rate_is_named_instead_of_wrong_totals(client, owner):
+    unpriced = ClientFactory(legal_name="Wang Fang", manager=owner)
+    HoldingFactory(account__client=unpriced, instrument=InstrumentFactory(code="AAPL", currency="USD"))
+    client.force_login(owner)
+    html = page(client, unpriced)
+    text = pdf_text(client, unpriced)
+
+    assert 'data-testid="review-fx-error"' in html and "USD" in html
+    assert "Wang Fang" in text and "USD" in text
