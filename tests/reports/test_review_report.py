@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from crm import panels
 from portfolios import performance
 from tests.factories import ClientFactory
-from tests.portfolios.factories import HoldingFactory, InstrumentFactory
 from tests.panels import panel_html
+from tests.portfolios.factories import HoldingFactory, InstrumentFactory
 
 from .review_world import review_world_build
 
