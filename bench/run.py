@@ -279,7 +279,7 @@ def import_file(rows: int, *, offset: int) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def job_import(rows: int) -> list[dict]:
+def job_import(rows: int):
     """A client import through the engine the pages use: upload (reads, stages and dry-runs the file
     with the guessed mapping), then commit; the commit is rolled back so the data set stays as built."""
     from crm import imports
@@ -289,19 +289,17 @@ def job_import(rows: int) -> list[dict]:
     settings.IMPORT_MAX_BYTES = max(settings.IMPORT_MAX_BYTES, 200 * rows)
     admin = User.objects.get(username="bench-admin")
     content = import_file(rows, offset=Client.objects.count() + 5_000_000)
-    out = []
     with transaction.atomic():
         try:
             seconds, queries, upload = _timed(imports.client_import_upload, user=admin, file_name="bench.csv",
                                               data=content)
-            out.append({"name": f"client import {rows:,} rows: upload + dry run", "seconds": seconds,
-                        "queries": queries, "note": f"{upload.report.get('summary', {})}"[:80]})
+            yield {"name": f"client import {rows:,} rows: upload + dry run", "seconds": seconds,
+                   "queries": queries, "note": f"{upload.report.get('summary', {})}"[:80]}
             seconds, queries, done = _timed(imports.client_import_commit, client_import=upload, user=admin)
-            out.append({"name": f"client import {rows:,} rows: commit", "seconds": seconds, "queries": queries,
-                        "note": f"created {done.created_count:,}, errors {done.error_count:,} (rolled back)"})
+            yield {"name": f"client import {rows:,} rows: commit", "seconds": seconds, "queries": queries,
+                   "note": f"created {done.created_count:,}, errors {done.error_count:,} (rolled back)"}
         finally:
             transaction.set_rollback(True)
-    return out
 
 
 def job_reminders() -> list[dict]:
@@ -394,6 +392,16 @@ _TARGET_KEYS = {"upload + dry run": "import-dry-run", "commit": "import-commit",
                 "revaluation": "revaluation"}
 
 
+def _job_result(row: dict) -> Result:
+    if "missing" in row:
+        return Result(row["name"], note=row["missing"])
+    key = next((v for k, v in _TARGET_KEYS.items() if k in row["name"]), None)
+    limit = JOB_TARGETS.get(key)
+    return Result(row["name"], p50=row["seconds"] * 1000, queries=row["queries"], job=True,
+                  target=f"≤ {limit} s" if limit else "", passed=row["seconds"] <= limit if limit else None,
+                  note=("est. " if row.get("estimated") else "") + row.get("note", ""))
+
+
 def jobs_run(options, log=print) -> list[Result]:
     """Each job in a child process (``--job NAME``), killed after --job-timeout seconds."""
     results = []
@@ -403,29 +411,25 @@ def jobs_run(options, log=print) -> list[Result]:
         try:
             finished = subprocess.run(command, capture_output=True, text=True, timeout=options.job_timeout,
                                       cwd=ROOT)
-        except subprocess.TimeoutExpired:
+            stdout = finished.stdout
+        except subprocess.TimeoutExpired as timeout:
+            stdout = (timeout.stdout or b"").decode() if isinstance(timeout.stdout, bytes) else (timeout.stdout or "")
+            finished = None
+        rows = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+        if finished is None:
+            results += [_job_result(row) for row in rows]
             results.append(Result(name, note=f"did not finish within {options.job_timeout}s", passed=False))
             log(f"  {name}: timed out")
             continue
-        lines = [line for line in finished.stdout.splitlines() if line.startswith("[")]
-        if finished.returncode or not lines:
+        if finished.returncode or not rows:
             tail = (finished.stderr.strip().splitlines() or ["no output"])[-1]
             results.append(Result(name, note=f"failed: {tail[:100]}", passed=False))
             log(f"  {name}: failed\n{finished.stderr[-2000:]}")
             continue
-        for row in json.loads(lines[-1]):
-            if "missing" in row:
-                results.append(Result(row["name"], note=row["missing"]))
-                continue
-            key = next((v for k, v in _TARGET_KEYS.items() if k in row["name"]), None)
-            limit = JOB_TARGETS.get(key)
-            result = Result(row["name"], p50=row["seconds"] * 1000, queries=row["queries"], job=True,
-                            target=f"≤ {limit} s" if limit else "", note=row.get("note", ""),
-                            passed=row["seconds"] <= limit if limit else None)
-            if row.get("estimated"):
-                result.note = "est. " + result.note
-            results.append(result)
-            log(f"  {row['name']}: {row['seconds']:.1f}s, {row['queries']} queries. {row.get('note', '')}")
+        for row in rows:
+            results.append(_job_result(row))
+            if "missing" not in row:
+                log(f"  {row['name']}: {row['seconds']:.1f}s, {row['queries']} queries. {row.get('note', '')}")
     return results
 
 
@@ -467,7 +471,8 @@ def main(argv=None) -> None:
         raise SystemExit("The benchmark runs on PostgreSQL only: set DATABASE_URL to a scratch database, e.g. "
                          "DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench scripts/bench")
     if options.job:
-        print(json.dumps(JOBS[options.job](options)))
+        for row in JOBS[options.job](options):  # one line per measured step, so a timeout keeps the others
+            print(json.dumps(row), flush=True)
         return
     results = [dataset_ready(clients=options.clients, rebuild=options.rebuild)]
     with connection.cursor() as cursor:

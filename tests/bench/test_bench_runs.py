@@ -25,7 +25,7 @@ def test_it_builds_a_data_set_and_times_the_pages_and_jobs_next_to_their_floors(
         <= set(measured)
     assert all(r.floor and r.queries for r in measured.values())
 
-    rows = job_tiers() + job_reminders() + job_import(10)
+    rows = [*job_tiers(), *job_reminders(), *job_import(10)]
     assert [row["name"] for row in rows][-2:] == ["client import 10 rows: upload + dry run",
                                                  "client import 10 rows: commit"]
     assert "created 10," in rows[-1]["note"]
