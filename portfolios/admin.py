@@ -33,6 +33,7 @@ from .models import (
     RebalanceProposal,
     RebalanceTrade,
     SuitabilityException,
+    ValuationRun,
     ValuationSnapshot,
 )
 from .selectors import plain
@@ -140,6 +141,15 @@ class ValuationSnapshotAdmin(admin.ModelAdmin):
     list_select_related = ("client",)
     date_hierarchy = "valuation_date"
     readonly_fields = ("by_asset_class",)
+
+
+@admin.register(ValuationRun)
+class ValuationRunAdmin(ReadOnlyAdmin):
+    """The daily revaluation's progress per day, written only by the run itself."""
+
+    list_display = ("valuation_date", "clients_done", "clients_total", "clients_failed", "started_at", "updated_at",
+                    "finished_at")
+    date_hierarchy = "valuation_date"
 
 
 class WeightsAddUpFormSet(BaseInlineFormSet):

@@ -92,6 +92,16 @@ def fx_rates(*, currencies, on_date: date) -> dict[str, Decimal]:
 
     The base currency maps to 1. Raises ``FxRateMissing`` for the first currency without a rate.
     """
+    rates = fx_rates_found(currencies=currencies, on_date=on_date)
+    for currency in sorted({c.upper() for c in currencies}):
+        if currency not in rates:
+            raise FxRateMissing(currency, on_date)
+    return rates
+
+
+def fx_rates_found(*, currencies, on_date: date) -> dict[str, Decimal]:
+    """Like ``fx_rates``, but a currency without a rate is simply absent (one query, none when
+    only the base currency is asked for)."""
     base = base_currency()
     wanted = {c.upper() for c in currencies}
     rates = {base: Decimal("1")} if base in wanted else {}
@@ -104,9 +114,6 @@ def fx_rates(*, currencies, on_date: date) -> dict[str, Decimal]:
             FxRate.objects.filter(currency__in=foreign, quote_currency=base, rate_date=Subquery(latest))
             .values_list("currency", "rate")
         )
-        for currency in foreign:
-            if currency not in rates:
-                raise FxRateMissing(currency, on_date)
     return rates
 
 
@@ -215,6 +222,15 @@ def holding_list_for_client(*, client: Client) -> QuerySet[Holding]:
     )
 
 
+def holding_list_for_clients(*, client_ids) -> QuerySet[Holding]:
+    """``holding_list_for_client`` of many clients in one query, in client order."""
+    return (
+        Holding.objects.filter(account__client_id__in=list(client_ids), account__is_active=True)
+        .select_related("account__institution", "instrument")
+        .order_by("account__client_id", "instrument__asset_class", "instrument__code", "account_id")
+    )
+
+
 def model_allocation_current(*, risk_level: str, on_date: date) -> ModelAllocation | None:
     """The newest active version of the model allocation for ``risk_level`` in effect on ``on_date``,
     with its weights prefetched (two queries)."""
@@ -226,6 +242,16 @@ def model_allocation_current(*, risk_level: str, on_date: date) -> ModelAllocati
         .order_by("-version")
         .first()
     )
+
+
+def model_allocations_current(*, on_date: date) -> dict[str, ModelAllocation]:
+    """``model_allocation_current`` of every risk level at once, by risk level (two queries)."""
+    current: dict[str, ModelAllocation] = {}
+    versions = (ModelAllocation.objects.filter(is_active=True, effective_from__lte=on_date)
+                .exclude(risk_level="").prefetch_related("weights").order_by("risk_level", "-version"))
+    for allocation in versions:
+        current.setdefault(allocation.risk_level, allocation)
+    return current
 
 
 def alert_list_open_for_client(*, client: Client) -> QuerySet[Alert]:
@@ -243,9 +269,21 @@ def portfolio_summary(*, client: Client, on_date: date | None = None) -> Portfol
     alerts (1). Raises ``FxRateMissing`` when a currency held has no rate.
     """
     on_date = on_date or timezone.localdate()
-    base = base_currency()
     holdings = list(holding_list_for_client(client=client))
-    rates = fx_rates(currencies={h.currency for h in holdings}, on_date=on_date)
+    return portfolio_summary_build(
+        client=client, on_date=on_date, holdings=holdings,
+        rates=fx_rates(currencies={h.currency for h in holdings}, on_date=on_date),
+        allocation=model_allocation_current(risk_level=client.risk_level, on_date=on_date),
+        open_alerts=tuple(alert_list_open_for_client(client=client)),
+    )
+
+
+def portfolio_summary_build(*, client: Client, on_date: date, holdings: list[Holding], rates: dict[str, Decimal],
+                            allocation: ModelAllocation | None, open_alerts: tuple[Alert, ...]) -> PortfolioSummary:
+    """``portfolio_summary`` from data already loaded (no query; the allocation's weights
+    prefetched), so the daily revaluation can load it for many clients at once."""
+    base = base_currency()
+    labels: dict[str, str] = {}
     values = [cents(h.market_value * rates[h.currency.upper()]) for h in holdings]
     aum = sum(values, ZERO)
 
@@ -254,7 +292,7 @@ def portfolio_summary(*, client: Client, on_date: date | None = None) -> Portfol
             holding_id=h.pk, account_id=h.account_id, account=str(h.account),
             institution=h.account.institution.name, institution_is_bank=h.account.institution.is_bank,
             instrument_id=h.instrument_id, instrument_code=h.instrument.code, instrument_name=h.instrument.name,
-            asset_class=h.instrument.asset_class, asset_class_label=str(AssetClass(h.instrument.asset_class).label),
+            asset_class=h.instrument.asset_class, asset_class_label=_class_label(h.instrument.asset_class, labels),
             region=h.instrument.region, industry=h.instrument.industry, issuer=h.instrument.issuer,
             liquidity_tier=h.instrument.liquidity_tier, risk_rating=h.instrument.risk_rating,
             quantity=h.quantity, cost=h.cost, market_value=h.market_value, currency=h.currency.upper(),
@@ -268,7 +306,7 @@ def portfolio_summary(*, client: Client, on_date: date | None = None) -> Portfol
     for row in rows:
         class_amounts[row.asset_class] = class_amounts.get(row.asset_class, ZERO) + row.market_value_base
     by_class = tuple(
-        AssetClassTotal(asset_class=c, label=str(AssetClass(c).label), amount_base=amount, weight=percent(amount, aum))
+        AssetClassTotal(asset_class=c, label=_class_label(c, labels), amount_base=amount, weight=percent(amount, aum))
         for c, amount in sorted(class_amounts.items(), key=lambda item: _class_order(item[0]))
     )
 
@@ -281,7 +319,6 @@ def portfolio_summary(*, client: Client, on_date: date | None = None) -> Portfol
         for c, (amount, amount_base) in sorted(currency_amounts.items(), key=lambda item: (item[0] != base, item[0]))
     )
 
-    allocation = model_allocation_current(risk_level=client.risk_level, on_date=on_date)
     if allocation is None:
         reason = no_target_reason(client)
         allocation_rows: tuple[AllocationRow, ...] = ()
@@ -295,7 +332,7 @@ def portfolio_summary(*, client: Client, on_date: date | None = None) -> Portfol
         allocation_id=allocation.pk if allocation else None,
         allocation_version=allocation.version if allocation else None,
         allocation_rows=allocation_rows, no_target_reason=reason,
-        open_alerts=tuple(alert_list_open_for_client(client=client)),
+        open_alerts=open_alerts,
     )
 
 
@@ -306,8 +343,18 @@ def no_target_reason(client: Client) -> str:
     return _("No active model allocation for risk level %(level)s.") % {"level": client.risk_level}
 
 
+_CLASS_ORDER = {asset_class: index for index, asset_class in enumerate(AssetClass.values)}
+
+
 def _class_order(asset_class: str) -> int:
-    return AssetClass.values.index(asset_class) if asset_class in AssetClass.values else len(AssetClass.values)
+    return _CLASS_ORDER.get(asset_class, len(_CLASS_ORDER))
+
+
+def _class_label(asset_class: str, labels: dict[str, str]) -> str:
+    """The class's label in the active language, looked up once per summary (``labels``)."""
+    if asset_class not in labels:
+        labels[asset_class] = str(AssetClass(asset_class).label)
+    return labels[asset_class]
 
 
 def _allocation_rows(allocation: ModelAllocation, class_amounts: dict[str, Decimal], aum: Decimal):
@@ -448,8 +495,15 @@ def concentration_limits(*, client: Client) -> dict[str, Decimal]:
     """
     rules = ConcentrationLimit.objects.filter(risk_level__in=["", client.risk_level],
                                               aum_tier__in=["", client.aum_tier])
+    return concentration_limits_pick(rules=rules, risk_level=client.risk_level, aum_tier=client.aum_tier)
+
+
+def concentration_limits_pick(*, rules, risk_level: str, aum_tier: str) -> dict[str, Decimal]:
+    """``concentration_limits`` from rules already loaded (any superset of the client's; no query)."""
     winners: dict[str, ConcentrationLimit] = {}
     for rule in rules:
+        if rule.risk_level not in ("", risk_level) or rule.aum_tier not in ("", aum_tier):
+            continue
         if rule.kind not in winners or rule.specificity > winners[rule.kind].specificity:
             winners[rule.kind] = rule
     return {kind: rule.threshold for kind, rule in winners.items() if rule.is_active}

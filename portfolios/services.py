@@ -10,15 +10,12 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from crm.history import history_note
 from crm.currencies import currency_code_validate
 from crm.models import Client
-from crm.selectors import aum_tier_for
-from crm.services import client_aum_set
 
-from . import selectors
+from . import revaluation, selectors
 from .models import (
     Account,
     Alert,
@@ -39,13 +36,6 @@ from .models import (
 from .selectors import HUNDRED, ZERO, cents, plain
 
 PRICE_PLACES = Decimal("0.000001")  # InstrumentPrice.price has six decimal places
-
-# Alert kinds that ``concentration_breaches`` decides; the others have their own crossing rules.
-CONCENTRATION_ALERT_KINDS = [
-    Alert.Kind.SINGLE_HOLDING, Alert.Kind.ASSET_CLASS_BAND, Alert.Kind.REGION,
-    Alert.Kind.INDUSTRY, Alert.Kind.ISSUER, Alert.Kind.BANK_DEPOSIT,
-]
-
 
 # --- Prices and holdings ----------------------------------------------------------------
 
@@ -131,155 +121,18 @@ def holding_upsert(
 # --- Valuation and alerts ---------------------------------------------------------------
 
 
-@transaction.atomic
 def valuation_refresh(*, client_id: int, valuation_date: date) -> ValuationSnapshot:
     """Value the client's portfolio on ``valuation_date`` and act on it; safe to run again.
 
-    Upserts the day's snapshot, stores AUM and tier on the client, raises or resolves
-    concentration alerts (one open alert per kind and subject), and raises stop-loss and
-    drawdown alerts exactly once per crossing: the crossing is remembered on the holding
-    (``stop_loss_breached``) or the limit (``is_breached``); recovering resets it and resolves
-    the alert, so the next crossing raises a new one.
+    The daily run's rules for a batch of one (``revaluation.valuations_refresh``): upserts the
+    day's snapshot, stores AUM and tier on the client, raises or resolves concentration alerts
+    (one open alert per kind and subject), and raises stop-loss and drawdown alerts exactly once
+    per crossing. Raises ``FxRateMissing`` when a currency held has no rate.
     """
-    client = Client.objects.select_for_update().get(pk=client_id)
-    summary = selectors.portfolio_summary(client=client, on_date=valuation_date)
-    by_class = {total.asset_class: str(total.amount_base) for total in summary.by_asset_class}
-    snapshot = ValuationSnapshot.objects.filter(client=client, valuation_date=valuation_date).first()
-    if snapshot is None:
-        snapshot = ValuationSnapshot(client=client, valuation_date=valuation_date)
-    if snapshot.pk is None or (snapshot.aum, snapshot.currency, snapshot.by_asset_class) != (
-        summary.aum_base, summary.base_currency, by_class
-    ):
-        snapshot.aum, snapshot.currency, snapshot.by_asset_class = summary.aum_base, summary.base_currency, by_class
-        # by_asset_class is built above; an empty portfolio's {} is a valid value the field calls blank.
-        snapshot.full_clean(validate_unique=False, exclude=["by_asset_class"])
-        snapshot.save()
-
-    if (client.aum_total, client.aum_currency, client.aum_tier) != (
-        summary.aum_base, summary.base_currency, aum_tier_for(summary.aum_base)
-    ):
-        client_aum_set(client=client, aum_total=summary.aum_base, currency=summary.base_currency)
-
-    now = timezone.now()
-    _concentration_alerts_sync(client=client, summary=summary, now=now)
-    _stop_loss_check(client=client, on_date=valuation_date, now=now)
-    _drawdown_check(client=client, aum=summary.aum_base, on_date=valuation_date, now=now)
-    return snapshot
-
-
-def _concentration_alerts_sync(*, client: Client, summary, now) -> None:
-    breaches = {(b.kind, b.subject): b for b in selectors.concentration_breaches(client=client, summary=summary)}
-    open_alerts = {
-        (a.kind, a.subject): a
-        for a in Alert.objects.filter(client=client, kind__in=CONCENTRATION_ALERT_KINDS, resolved_at__isnull=True)
-    }
-    for key, alert in open_alerts.items():
-        if key not in breaches:
-            _alert_resolve(alert, now)
-    for key, breach in breaches.items():
-        details = {"actual": str(breach.actual), "limit": str(breach.limit),
-                   **Alert.message_details(breach.template, breach.params)}
-        alert = open_alerts.get(key)
-        if alert is None:
-            _alert_raise(client=client, kind=breach.kind, subject=breach.subject, details=details, now=now)
-        elif alert.details != details:
-            alert.message, alert.details = Alert.message_stored(details), details
-            alert.save(update_fields=["message", "details"])
-
-
-def _alert_raise(*, client: Client, kind: str, subject: str, details: dict, now) -> Alert:
-    """Open an alert; ``details`` carries its message (see Alert.message_details)."""
-    alert = Alert(client=client, kind=kind, subject=subject[:200], message=Alert.message_stored(details)[:500],
-                  details=details, raised_at=now)
-    alert.full_clean(validate_constraints=False)  # the open-alert constraint is the database's to enforce
-    alert.save()
-    return alert
-
-
-def _alert_resolve(alert: Alert, now) -> None:
-    alert.resolved_at = now
-    alert.save(update_fields=["resolved_at"])
-
-
-def _alert_resolve_open(*, client: Client, kind: str, subject: str, now) -> None:
-    for alert in Alert.objects.filter(client=client, kind=kind, subject=subject[:200], resolved_at__isnull=True):
-        _alert_resolve(alert, now)
-
-
-def _holding_subject(holding: Holding) -> str:
-    return f"{holding.instrument.code} · {holding.account}"[:200]
-
-
-def _stop_loss_check(*, client: Client, on_date: date, now) -> None:
-    holdings = list(
-        Holding.objects.filter(account__client=client).select_related("instrument", "account__institution")
-        .exclude(stop_loss_price__isnull=True, stop_loss_pct__isnull=True, stop_loss_breached=False)
-    )
-    prices = selectors.instrument_prices_latest(instrument_ids={h.instrument_id for h in holdings}, on_date=on_date)
-    for holding in holdings:
-        price_date, price = prices.get(holding.instrument_id, (None, None))
-        if price_date is not None and price_date < holding.valuation_date:
-            price = None  # positions imported after the last price: their own value is newer
-        breached, message_details = _stop_loss_state(holding, price)
-        if breached == holding.stop_loss_breached:
-            continue
-        holding.stop_loss_breached = breached
-        holding.save(update_fields=["stop_loss_breached"])
-        subject = _holding_subject(holding)
-        if breached:
-            _alert_resolve_open(client=client, kind=Alert.Kind.STOP_LOSS, subject=subject, now=now)
-            _alert_raise(client=client, kind=Alert.Kind.STOP_LOSS, subject=subject,
-                         details={"holding_id": holding.pk, **message_details}, now=now)
-        else:
-            _alert_resolve_open(client=client, kind=Alert.Kind.STOP_LOSS, subject=subject, now=now)
-
-
-def _stop_loss_state(holding: Holding, price: Decimal | None) -> tuple[bool, dict]:
-    """Whether the holding is at or beyond its stop-loss now, and what to say if so.
-
-    The price is the instrument's latest recorded price unless the holding was valued after
-    it; then market value / quantity.
-    """
-    if price is None and holding.quantity:
-        price = holding.market_value / holding.quantity
-    code = holding.instrument.code
-    if holding.stop_loss_price is not None and price is not None and price <= holding.stop_loss_price:
-        return True, Alert.message_details(
-            gettext_noop("%(code)s is at %(price)s, at or below its stop-loss price of %(stop)s."),
-            {"code": code, "price": plain(price), "stop": plain(holding.stop_loss_price)})
-    if holding.stop_loss_pct is not None and holding.cost > 0:
-        loss = (holding.cost - holding.market_value) * HUNDRED / holding.cost
-        if loss >= holding.stop_loss_pct:
-            return True, Alert.message_details(
-                gettext_noop("%(code)s has lost %(loss)s%% against cost, at or beyond its %(stop)s%% stop-loss."),
-                {"code": code, "loss": str(selectors.percent(holding.cost - holding.market_value, holding.cost)),
-                 "stop": plain(holding.stop_loss_pct)})
-    return False, {}
-
-
-def _drawdown_check(*, client: Client, aum: Decimal, on_date: date, now) -> None:
-    limit = DrawdownLimit.objects.filter(client=client).first()
-    if limit is None:
-        return
-    peak = cents(selectors.valuation_peak(client_id=client.pk, on_date=on_date))
-    drawdown = (peak - aum) * HUNDRED / peak if peak > 0 else ZERO
-    breached = drawdown >= limit.max_drawdown_pct and drawdown > 0
-    if breached == limit.is_breached:
-        return
-    limit.is_breached = breached
-    limit.save(update_fields=["is_breached"])
-    _alert_resolve_open(client=client, kind=Alert.Kind.DRAWDOWN, subject="", now=now)
-    if breached:
-        shown = selectors.percent(peak - aum, peak)
-        _alert_raise(
-            client=client, kind=Alert.Kind.DRAWDOWN, subject="",
-            details={"peak": str(peak), "aum": str(aum), "drawdown_pct": str(shown), **Alert.message_details(
-                gettext_noop("AUM is %(drawdown)s%% below its peak of %(peak)s %(currency)s, beyond the %(limit)s%% "
-                             "maximum drawdown."),
-                {"drawdown": str(shown), "peak": str(peak), "currency": client.aum_currency,
-                 "limit": plain(limit.max_drawdown_pct)})},
-            now=now,
-        )
+    result = revaluation.valuations_refresh(client_ids=[client_id], valuation_date=valuation_date)
+    if client_id in result.failed:
+        raise result.failed[client_id]
+    return result.snapshots[client_id]
 
 
 @transaction.atomic

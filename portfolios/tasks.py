@@ -5,7 +5,7 @@ from datetime import date
 from celery import shared_task
 from django.db import OperationalError
 
-from . import services
+from . import revaluation, services
 
 RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
 
@@ -18,15 +18,10 @@ def valuation_refresh(client_id: int, date_iso: str) -> int:
 
 @shared_task(**RETRY)
 def valuations_refresh_daily(date_iso: str | None = None) -> int:
-    """Fan out one revaluation per client with holdings (beat, daily), so drawdown and
-    concentration alerts follow prices and FX even on days nothing was imported."""
+    """Revalue every client with holdings (beat, daily), so drawdown and concentration alerts follow
+    prices and FX even on days nothing was imported; resumes a run a dead worker left. Returns how
+    many clients the day's run has valued."""
     from django.utils import timezone
 
-    from .selectors import client_ids_with_holdings
-
-    date_iso = date_iso or timezone.localdate().isoformat()
-    count = 0
-    for client_id in client_ids_with_holdings().iterator():
-        valuation_refresh.delay(client_id, date_iso)
-        count += 1
-    return count
+    on_date = date.fromisoformat(date_iso) if date_iso else timezone.localdate()
+    return revaluation.valuations_refresh_daily(valuation_date=on_date).clients_done
