@@ -98,7 +98,7 @@ def holdings_upsert(*, user, positions: list[dict]) -> dict:
         if account is not None and instrument is not None:
             first = seen.setdefault((account.pk, instrument.pk), index)
             if first != index:
-                refuse("instrument", _("The same position as holdings[%(index)d].") % {"index": first}, "duplicate")
+                refuse("instrument", _("The same position as holdings.%(index)d.") % {"index": first}, "duplicate")
     if errors:
         raise ValidationError(errors)
 

@@ -35,6 +35,6 @@ urlpatterns = [
     path("v1/reminders/<int:pk>/done/", _api(views.ReminderDoneView), name="reminder-done"),
     path("schema/", _api(SpectacularAPIView), name="schema"),
     # Last: an address under /api/ that none of the above takes still answers in the error shape.
-    re_path(r"^v1/", _api(views.NotFoundView), name="not-found"),
+    re_path(r"^v1/.+", _api(views.NotFoundView), name="not-found"),
     path("docs/", _staff_page(views.ApiDocsView.as_view(url_name="api:schema")), name="docs"),
 ]
