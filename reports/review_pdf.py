@@ -3,8 +3,8 @@ dictionary, in the active language.
 
 Text is set in reportlab's built-in CID font STSong-Light: the PDF viewer supplies the glyphs, so
 Chinese and Latin text render without shipping a font file. The PDF has the printable page's
-sections, each kept on one page where it fits; every page's footer names the client and the report
-date, and the disclaimer closes the report.
+sections, each kept on one page where it fits; every page's footer carries the disclaimer, the
+client's name, the report date and the page number (the RM is named under the title).
 """
 
 from dataclasses import dataclass
@@ -50,6 +50,7 @@ def _styles_for(language: str) -> dict[str, ParagraphStyle]:
     return {
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8, leading=11),
+        "footer": ParagraphStyle("footer", parent=body, fontSize=7, leading=9),
         "cell": ParagraphStyle("cell", parent=body, fontSize=8.5, leading=11),
         "cell_right": ParagraphStyle("cell_right", parent=body, fontSize=8.5, leading=11, alignment=2),
         "title": ParagraphStyle("title", parent=body, fontSize=18, leading=24, spaceAfter=2 * mm),
@@ -337,17 +338,22 @@ def review_pdf_bytes(report: dict) -> bytes:
     disclaimer = str(report["disclaimer"])
 
     def decorate(canvas, document):
+        """Every page's footer: a rule, the disclaimer (a page may be handed on alone), the client, the
+        report date and the page number."""
         canvas.saveState()
+        canvas.setStrokeColor(GRID)
+        canvas.line(MARGIN, 19 * mm, A4[0] - MARGIN, 19 * mm)
+        note = Paragraph(escape(disclaimer), styles["footer"])
+        _width, height = note.wrap(A4[0] - 2 * MARGIN, 10 * mm)
+        note.drawOn(canvas, MARGIN, 18 * mm - height)
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(colors.black)
-        canvas.drawString(MARGIN, 10 * mm, footer_left)
-        canvas.drawRightString(A4[0] - MARGIN, 10 * mm, _("Page %(page)s") % {"page": document.page})
-        canvas.setStrokeColor(GRID)
-        canvas.line(MARGIN, 13 * mm, A4[0] - MARGIN, 13 * mm)
+        canvas.drawString(MARGIN, 8 * mm, footer_left)
+        canvas.drawRightString(A4[0] - MARGIN, 8 * mm, _("Page %(page)s") % {"page": document.page})
         canvas.restoreState()
 
     document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                                 bottomMargin=20 * mm, title=heading, author=str(report["manager"] or ""),
+                                 bottomMargin=24 * mm, title=heading, author=str(report["manager"] or ""),
                                  subject=_("Client review report"))
     story = [
         Paragraph(escape(heading), styles["title"]),
@@ -359,8 +365,6 @@ def review_pdf_bytes(report: dict) -> bytes:
         *_performance(report),
         *_goals(report),
         *_suitability(report),
-        Spacer(1, 6 * mm),
-        _p(disclaimer, "small"),
     ]
     document.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
