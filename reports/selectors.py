@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Count,
     DateField,
@@ -94,9 +95,41 @@ def aum_history_aggregates(days) -> dict[str, Sum]:
     return {f"aum_on_{day:%Y%m%d}": _aum_on(day) for day in days}
 
 
+def past_aum_sums(clients: QuerySet[Client], days) -> dict[date, Decimal]:
+    """Per day, the sum over ``clients`` of each one's latest snapshot on or before it; one query."""
+    row = clients.aggregate(**aum_history_aggregates(days))
+    return {day: aum_on(row, day) for day in days}
+
+
 def aum_on(row, day: date) -> Decimal:
     value = row.get(f"aum_on_{day:%Y%m%d}") if isinstance(row, dict) else getattr(row, f"aum_on_{day:%Y%m%d}")
     return value or ZERO
+
+
+def _seconds_to_midnight() -> int:
+    now = timezone.localtime()
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(60, int((midnight - now).total_seconds()))
+
+
+def past_aum_cached(*, user, key: str, compute):
+    """``compute()``'s sums of past days' snapshots, kept until midnight.
+
+    Past days' figures only change when a valuation is back-dated, and summing each client's
+    latest snapshot costs one index probe per client and day: on a whole book (supervisors) that is
+    seconds, so it is computed once a day per scope (shared by every supervisor) and then read from
+    the cache. Today's AUM is never cached (it is the stored ``aum_total``)."""
+    scope = "all" if access.is_supervisor(user) else f"user-{user.pk}"
+    cache_key = f"reports:past-aum:{scope}:{key}"
+    found = cache.get(cache_key)
+    if found is None:
+        found = compute()
+        cache.set(cache_key, found, _seconds_to_midnight())
+    return found
+
+
+def _days_key(days) -> str:
+    return ",".join(f"{day:%Y%m%d}" for day in sorted(set(days)))
 
 
 @dataclass(frozen=True)
@@ -117,7 +150,8 @@ def aum_change(now: Decimal, before: Decimal, since: date) -> Change:
 
 def dashboard_book(*, user, today: date | None = None) -> dict:
     """The user's book: clients, AUM now, its change over 30 days and since the start of the year,
-    AUM at each of the last 12 month-ends, and clients and AUM per tier. One query."""
+    AUM at each of the last 12 month-ends, and clients and AUM per tier. One query, and one more for
+    the past days' sums when they are not cached yet (``past_aum_cached``)."""
     today = today or timezone.localdate()
     history = history_dates(today)
     changes = change_dates(today)
@@ -126,10 +160,12 @@ def dashboard_book(*, user, today: date | None = None) -> dict:
         in_tier = Q(aum_tier=tier)
         by_tier[f"count_{tier}"] = Count("pk", filter=in_tier)
         by_tier[f"aum_{tier}"] = Sum("aum_total", filter=in_tier)
-    row = book_clients(user=user).aggregate(
-        client_count=Count("pk"), aum=Sum("aum_total"), **by_tier,
-        **aum_history_aggregates({*history[:-1], *changes.values()}),
-    )
+    clients = book_clients(user=user)
+    row = clients.aggregate(client_count=Count("pk"), aum=Sum("aum_total"), **by_tier)
+    past_days = {*history[:-1], *changes.values()}
+    past = past_aum_cached(user=user, key=f"book:{_days_key(past_days)}",
+                           compute=lambda: past_aum_sums(clients, past_days))
+    row.update({f"aum_on_{day:%Y%m%d}": value for day, value in past.items()})
     aum = row["aum"] or ZERO
     points = [(day, aum_on(row, day)) for day in history[:-1]] + [(today, aum)]
     tiers = [{"tier": tier, "label": str(tier.label), "client_count": row[f"count_{tier}"],
@@ -313,7 +349,8 @@ def team_dashboard(*, user, team_id: int | None = None, today: date | None = Non
     its change, expired assessments, reminders due today and overdue, reviews due within 30 days
     and overdue, open alerts, unsuitable holdings and NPS / CSAT over 90 days; with totals.
 
-    Nine queries whatever the number of RMs and clients: teams, RMs, then one GROUP BY per figure.
+    Eight queries whatever the number of RMs and clients: teams, RMs, then one GROUP BY per figure;
+    one more for the past days' AUM when it is not cached yet (``past_aum_cached``).
     """
     today = today or timezone.localdate()
     changes = change_dates(today)
@@ -332,12 +369,21 @@ def team_dashboard(*, user, team_id: int | None = None, today: date | None = Non
         status=Client.Status.INACTIVE)
     for r in clients.values("primary_manager_id").annotate(
             client_count=Count("pk"), hnw_count=Count("pk", filter=Q(aum_tier=Client.AumTier.HNW)),
-            aum=Sum("aum_total"), expired=Count("pk", filter=assessed_expired),
-            **aum_history_aggregates(changes.values())):
+            aum=Sum("aum_total"), expired=Count("pk", filter=assessed_expired)):
         row = rows[r["primary_manager_id"]]
         row.client_count, row.hnw_count, row.aum, row.expired_assessments = (
             r["client_count"], r["hnw_count"], r["aum"] or ZERO, r["expired"])
-        row.aum_days_ago, row.aum_year_start = aum_on(r, changes["days"]), aum_on(r, changes["year"])
+
+    def past_by_manager() -> dict[int, dict]:
+        return {r["primary_manager_id"]: {day: aum_on(r, day) for day in changes.values()}
+                for r in clients.values("primary_manager_id").annotate(**aum_history_aggregates(changes.values()))}
+
+    past = past_aum_cached(user=user, key=f"team:{team.pk if team else 'all'}:{_days_key(changes.values())}",
+                           compute=past_by_manager)
+    for manager_id, sums in past.items():
+        if manager_id in rows:
+            rows[manager_id].aum_days_ago, rows[manager_id].aum_year_start = sums[changes["days"]], sums[
+                changes["year"]]
 
     for r in Reminder.objects.filter(done_at__isnull=True, due_on__lte=today, client__in=client_ids).values(
             "client__primary_manager_id").annotate(
