@@ -30,6 +30,8 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear, TruncMonth, TruncYear
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -461,6 +463,18 @@ def client_value_records(*, client: Client) -> dict:
     }
 
 
+RECORD_KINDS = {"cost": (CostRecord, "client"), "revenue": (RevenueRecord, "client"), "referral": (Referral, "referrer")}
+
+
+def record_get_editable(*, user, kind: str, pk: int):
+    """A cost, revenue or referral of a client the user may edit, else 404 (like the client itself)."""
+    if kind not in RECORD_KINDS:
+        raise Http404
+    model, client_field = RECORD_KINDS[kind]
+    editable = access.client_list_editable(user=user).values("pk")
+    return get_object_or_404(model.objects.filter(**{f"{client_field}__in": editable}), pk=pk)
+
+
 def client_value_panel(*, request, client: Client) -> dict | None:
     """The client page's side panel: the stored CLV and a link to the working (one query)."""
     stored = ClientValue.objects.filter(client=client).first()
@@ -483,6 +497,7 @@ class GroupValue:
     total: Decimal       # × clients
 
 
+TOP_CLIENTS = 10
 NetCounts = dict[tuple[str, int | None], tuple[Decimal, int]]  # (tier, RM id) -> (Σ Q − C, clients)
 
 
@@ -508,8 +523,8 @@ def _group_value(key: str, label: str, *, churn: Churn, nets: NetCounts, keep, s
 
 def segment_values(*, user, today: date | None = None) -> dict:
     """Per AUM tier (the bank's churn, the user's visible clients) and, for team leads and
-    administrators, per team (the team's own churn): r, T, PVIFA, Q − C, clients, group CLV.
-    Eight queries at most, whatever the size of the book."""
+    administrators, per team (the team's own churn): r, T, PVIFA, Q − C, clients, group CLV; and the
+    visible clients of the highest stored value. Nine queries at most, whatever the size of the book."""
     today = today or timezone.localdate()
     settings = value_settings()
     years = history_years(settings=settings, today=today)
@@ -530,7 +545,9 @@ def segment_values(*, user, today: date | None = None) -> dict:
             keep = (lambda group, members=members: group[1] in members)
             teams.append(_group_value(str(team.pk), team.name, churn=churn_of(counts, years=years, keep=keep),
                                       nets=nets, keep=keep, settings=settings))
-    return {"settings": settings, "years": years, "tiers": tiers, "teams": teams,
+    top = list(ClientValue.objects.filter(client__in=visible.exclude(status=Client.Status.MERGED).values("pk"))
+               .select_related("client").order_by("-clv", "client_id")[:TOP_CLIENTS])
+    return {"settings": settings, "years": years, "tiers": tiers, "teams": teams, "top": top,
             "rate": maths.rate_from_pct(settings.discount_rate_pct), "currency": base_currency(),
             "book_total": sum((tier.total for tier in tiers), ZERO)}
 

@@ -86,6 +86,16 @@ def prospect_estimate_set(*, client: Client, purchase_amount: Decimal, currency:
                  validate_unique=False)
 
 
+@transaction.atomic
+def record_delete(*, record: CostRecord | RevenueRecord | Referral, user) -> None:
+    """Remove a cost, revenue or referral entered by mistake (its history keeps who removed it) and
+    refresh the value of the client it counted for."""
+    client_id = record.referrer_id if isinstance(record, Referral) else record.client_id
+    history_note(record, user=user, reason="Removed on the client value page")
+    record.delete()
+    client_values_recompute(client_ids=[client_id])
+
+
 def client_values_recompute(*, client_ids=None, today: date | None = None) -> int:
     """Store the lifetime value of the given clients (default: every client), in batches: a fixed
     number of queries per batch of clients. Safe to run any number of times: each client has one row,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("clients/<int:pk>/revenue/", views.revenue_create, name="revenue-create"),
     path("clients/<int:pk>/referrals/", views.referral_create, name="referral-create"),
     path("clients/<int:pk>/prospect/", views.prospect_set, name="prospect-set"),
+    path("records/<str:kind>/<int:pk>/delete/", views.record_delete, name="record-delete"),
     path("segments/", views.segment_value, name="segment-value"),
     path("lifecycle/", views.lifecycle, name="lifecycle"),
 ]

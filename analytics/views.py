@@ -99,3 +99,13 @@ def segment_value(request):
 def lifecycle(request):
     """The visible book's lifecycle: stages, moves per month, churn and lifetime per segment and RM."""
     return render(request, "analytics/lifecycle.html", selectors.lifecycle_summary(user=request.user))
+
+
+@require_POST
+def record_delete(request, kind: str, pk: int):
+    """Remove a cost, revenue or referral entered by mistake (who may edit the client)."""
+    record = selectors.record_get_editable(user=request.user, kind=kind, pk=pk)
+    client_id = record.referrer_id if kind == "referral" else record.client_id
+    services.record_delete(record=record, user=request.user)
+    messages.success(request, _("Removed."))
+    return redirect("analytics:client-value", pk=client_id)

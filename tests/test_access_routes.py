@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.views.static import serve as static_serve
 
+from analytics.models import CostRecord
 from communications import feedback_services
 from communications import services as communications_services
 from communications.models import Notification, Reminder
@@ -406,6 +407,10 @@ ROUTES: dict[str, Route] = {
                                     data=lambda w: {"purchase_amount": "100000", "currency": "CNY",
                                                     "wallet_share_pct": "20", "margin_pct": "2",
                                                     "transactions_per_year": "4"}),
+    "analytics:record-delete": Route(
+        kwargs=lambda w: {"kind": "cost", "pk": CostRecord.objects.create(
+            client=w.client, year=2025, kind="servicing", amount=Decimal("10")).pk},
+        get=everyone(405), post=only(EDITS, 302)),
     "analytics:segment-value": Route(get=everyone(200), post=everyone(405)),
     "analytics:lifecycle": Route(get=everyone(200), post=everyone(405)),
     # --- api: the REST API (token or session; another RM's client is 404, a role that may not write 403)

@@ -170,9 +170,9 @@ def test_the_book_pages_keep_their_query_count_as_the_book_grows(client, team_le
     book(owner, 1)
     client.get(url)  # warm: session, roles
     # session, user, roles, unread notifications (navbar), then the page's own: lifecycle 7 (settings,
-    # stages, moves, churn 2, RM names, tenure of those who left); segment-value 8 (settings, tier churn 2,
-    # stored values, teams, members, team churn 2)
-    expected = {"lifecycle": 11, "segment-value": 12}[name]
+    # stages, moves, churn 2, RM names, tenure of those who left); segment-value 9 (settings, tier churn 2,
+    # stored values, teams, members, team churn 2, the highest values)
+    expected = {"lifecycle": 11, "segment-value": 13}[name]
     with django_assert_num_queries(expected):
         assert client.get(url).status_code == 200
     book(owner, 4)
@@ -207,3 +207,22 @@ def test_the_segment_page_works_out_group_clv(client, team_lead, owner, value_se
         Decimal("0.3333"), Decimal("3.00"), Decimal("2.5771"), 2, Decimal("0.00"))
     [team] = response.context["teams"]
     assert (team.churn.at_start, team.churn.lost) == (9, 3)
+    assert len(response.context["top"]) == 9  # every visible client with a stored value, terminated ones at 0
+
+
+def test_a_record_entered_by_mistake_is_removed_by_who_may_edit_the_client(client, owner, outsider, compliance,
+                                                                           client_record, value_settings):
+    cost = services.cost_record(client=client_record, year=THIS_YEAR - 1, kind="servicing", amount=Decimal("900"),
+                                currency="CNY", recorded_by=owner)
+    url = reverse("analytics:record-delete", args=["cost", cost.pk])
+    for refused in (outsider, compliance):
+        client.force_login(refused)
+        assert client.post(url).status_code == 404
+    client.force_login(owner)
+    assert client.post(reverse("analytics:record-delete", args=["gift", cost.pk])).status_code == 404
+
+    response = client.post(url)
+
+    assert response.status_code == 302 and not CostRecord.objects.exists()
+    assert cost.history.latest().history_type == "-" and cost.history.latest().history_user == owner
+    assert ClientValue.objects.get(client=client_record).yearly_cost == Decimal("0.00")
