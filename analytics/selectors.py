@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear, TruncMonth, TruncYear
 from django.http import Http404
@@ -141,11 +142,25 @@ def churn_of(counts: ChurnCounts, *, years: list[int], keep=lambda key: True) ->
     return Churn(tuple(per_year), at_start, lost, maths.churn_rate(lost=lost, at_start=at_start))
 
 
-def tier_churn(*, settings: ValueSettings, today: date) -> dict[str, Churn]:
-    """The bank's churn per AUM tier (every client, whoever looks): the r behind each client's T."""
+TIER_CHURN_CACHE_SECONDS = 3600
+
+
+def tier_churn(*, settings: ValueSettings, today: date, fresh: bool = False) -> dict[str, Churn]:
+    """The bank's churn per AUM tier (every client, whoever looks): the r behind each client's T.
+
+    It counts the whole book (two aggregate queries over every client), and moves only when clients
+    leave, so pages read it from the cache for up to an hour; ``fresh`` (the daily recompute) counts
+    again and refreshes the cache."""
     years = history_years(settings=settings, today=today)
+    key = f"analytics:tier-churn:{today.isoformat()}:{years[0] if years else ''}"
+    if not fresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
     counts = churn_counts(clients=Client.objects.all(), years=years)
-    return {tier: churn_of(counts, years=years, keep=lambda key, tier=tier: key[0] == tier) for tier in TIERS}
+    churn = {tier: churn_of(counts, years=years, keep=lambda key, tier=tier: key[0] == tier) for tier in TIERS}
+    cache.set(key, churn, TIER_CHURN_CACHE_SECONDS)
+    return churn
 
 
 def lifetime_for(churn: Churn | None, *, settings: ValueSettings) -> Decimal:
@@ -388,11 +403,12 @@ class _Context:
     churn: dict[str, Churn]
 
 
-def value_context(today: date | None = None) -> _Context:
+def value_context(today: date | None = None, *, fresh: bool = False) -> _Context:
+    """What every client's working shares: settings, fee rates, the tiers' churn (``fresh``: counted now)."""
     today = today or timezone.localdate()
     settings = value_settings()
     return _Context(settings, today, history_years(settings=settings, today=today), fee_rates(),
-                    tier_churn(settings=settings, today=today))
+                    tier_churn(settings=settings, today=today, fresh=fresh))
 
 
 def workings(clients: list[tuple[int, str, str]], *, context: _Context) -> list[Working]:

@@ -100,7 +100,8 @@ def client_values_recompute(*, client_ids=None, today: date | None = None) -> in
     """Store the lifetime value of the given clients (default: every client), in batches: a fixed
     number of queries per batch of clients. Safe to run any number of times: each client has one row,
     overwritten. Merged records lose theirs. Returns the number of values stored."""
-    context = selectors.value_context(today)
+    # Every client at once counts the churn afresh (and refreshes the pages' cache); one client reuses it.
+    context = selectors.value_context(today, fresh=client_ids is None)
     clients = Client.objects.exclude(status=Client.Status.MERGED).order_by("pk")
     if client_ids is not None:
         clients = clients.filter(pk__in=list(client_ids))

@@ -154,3 +154,16 @@ def test_a_snapshot_without_a_split_is_split_like_the_latest_one_with(owner, val
 
     assert [(line.asset_class, line.average, line.fee) for line in year.fee_lines] == [
         ("cash", D("125000.00"), D("250.00")), ("equity", D("375000.00"), D("3000.00"))]
+
+
+def test_pages_read_the_tiers_churn_from_the_cache_and_the_daily_recompute_counts_it_afresh(owner, value_settings):
+    """HNW: 2 there on 1 Jan 2025. Before anyone left r = 0 (cached); one leaves: a page still reads the
+    cached 0 until the recompute of every client counts 1 / 2 = 0.5000."""
+    valued = registered(ClientFactory(manager=owner, aum_tier="hnw", lifecycle_stage="growth"), date(2024, 5, 1))
+    leaving = registered(ClientFactory(aum_tier="hnw", lifecycle_stage="growth"), date(2024, 5, 1))
+    assert selectors.client_value_working(client=valued, today=TODAY).churn.rate == D("0.0000")
+    terminate(leaving, date(2025, 3, 1))
+
+    assert selectors.client_value_working(client=valued, today=TODAY).churn.rate == D("0.0000")
+    services.client_values_recompute(today=TODAY)
+    assert selectors.client_value_working(client=valued, today=TODAY).churn.rate == D("0.5000")
