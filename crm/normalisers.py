@@ -6,6 +6,7 @@ an RM can act on. A blank input gives the field's blank value ("" or ``None``), 
 whether a value is required is decided by the caller, not here.
 """
 
+import functools
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -338,14 +339,13 @@ def _choice_key(text: str) -> str:
     return re.sub(r"[\s_\-/,.()（）]+", "", _text(text).casefold())
 
 
-def choice_normalise(value, *, choices, aliases: dict[str, str] | None = None) -> str:
-    """The stored value of a choice given its value, its English label, its Chinese name
-    (``CHOICE_ALIASES`` or the translations) or one of ``aliases``, case-insensitively."""
+@functools.cache
+def _choice_lookup(choices, aliases: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Every spelling of the choices (``choice_normalise``) by its key, built once per process: an
+    import reads thousands of cells of the same few choices (labels, translations and aliases
+    are fixed while the process runs)."""
     from django.utils import translation
 
-    text = _text(value)
-    if not text:
-        return ""
     lookup: dict[str, str] = {}
     for stored, label in choices.choices:
         lookup[_choice_key(stored)] = stored
@@ -353,8 +353,18 @@ def choice_normalise(value, *, choices, aliases: dict[str, str] | None = None) -
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
                 lookup.setdefault(_choice_key(str(label)), stored)
-    for alias, stored in {**CHOICE_ALIASES.get(choices.__name__, {}), **(aliases or {})}.items():
+    for alias, stored in {**CHOICE_ALIASES.get(choices.__name__, {}), **dict(aliases)}.items():
         lookup[_choice_key(alias)] = stored
+    return lookup
+
+
+def choice_normalise(value, *, choices, aliases: dict[str, str] | None = None) -> str:
+    """The stored value of a choice given its value, its English label, its Chinese name
+    (``CHOICE_ALIASES`` or the translations) or one of ``aliases``, case-insensitively."""
+    text = _text(value)
+    if not text:
+        return ""
+    lookup = _choice_lookup(choices, tuple(sorted((aliases or {}).items())))
     found = lookup.get(_choice_key(text))
     if found is None:
         options = ", ".join(str(label) for _stored, label in choices.choices)
