@@ -11,4 +11,10 @@ class ApiConfig(AppConfig):
     verbose_name = _("API")
 
     def ready(self):
+        from crm import audit
+
         from . import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
+        from .models import ApiToken
+
+        # Issue and revocation of tokens in compliance's audit trail (no client's record).
+        audit.history_source_register(ApiToken, client_path=None)

@@ -99,3 +99,13 @@ def test_compliance_reads_tokens_in_admin_but_issues_none(client, compliance, ow
 
     assert client.get(reverse("admin:api_apitoken_changelist")).status_code == 200
     assert client.get(reverse("admin:api_apitoken_add")).status_code == 403
+
+
+def test_issue_and_revocation_are_in_the_audit_trail(administrator, owner):
+    from crm import audit
+
+    token, _key = services.api_token_issue(user=owner, name="Core banking", issued_by=administrator)
+    services.api_token_revoke(token=token, revoked_by=administrator)
+
+    assert ApiToken in {source.model for source in audit.history_sources()}
+    assert [row.history_user for row in token.history.order_by("history_date")] == [administrator, administrator]
