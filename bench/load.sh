@@ -27,6 +27,10 @@ for _i in $(seq 1 60); do
   curl -s -o /dev/null -H "X-Forwarded-Proto: https" "http://127.0.0.1:$port/accounts/login/" && break
   sleep 1
 done
+# Each worker's first requests import views and compile templates (seconds on a busy machine).
+echo "Warming up the workers (20 s, not counted) ..."
+wrk --threads 2 --connections "$connections" --duration 20s --timeout 30s --script "$work/script.lua" \
+  "http://127.0.0.1:$port" >/dev/null
 echo "gunicorn ${BENCH_WORKERS:-4} workers; wrk ${duration}s, 2 threads, $connections connections"
 wrk --threads 2 --connections "$connections" --duration "${duration}s" --timeout 10s --latency \
   --script "$work/script.lua" "http://127.0.0.1:$port"
