@@ -53,6 +53,10 @@ class TeamDashboardForm(_FilterForm):
         return int(value) if value else None
 
 
+AUM_HEADINGS = {"tier": _("AUM by tier"), "rm": _("AUM by relationship manager"),
+                "asset_class": _("AUM by asset class")}
+
+
 class AumReportForm(_FilterForm):
     by = forms.ChoiceField(label=_("Group by"), required=False, choices=[
         ("tier", _("AUM tier")), ("rm", _("Relationship manager")), ("asset_class", _("Asset class"))])
@@ -66,7 +70,11 @@ class AumReportForm(_FilterForm):
         self.fields["rm"].choices = _manager_choices(user)
 
     def dimension(self) -> str:
-        return self.value("by", "tier")
+        value = self.value("by", "tier")
+        return value if value in AUM_HEADINGS else "tier"
+
+    def heading(self) -> str:
+        return AUM_HEADINGS[self.dimension()]
 
     def client_params(self) -> dict:
         return {"tier": self.value("tier"), "rm": self.value("rm")}

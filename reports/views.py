@@ -113,7 +113,7 @@ def aum(request):
                        headers=headers, rows=([r["label"], r.get("client_count", ""), r["aum"],
                                                settings.BASE_CURRENCY, r["share"]] for r in rows))
     return _render(request, "reports/aum.html", {
-        "form": form, "rows": rows, "dimension": dimension, "dimension_label": label,
+        "form": form, "rows": rows, "dimension": dimension, "dimension_label": label, "heading": form.heading(),
         "currency": settings.BASE_CURRENCY,
         "total": sum((r["aum"] for r in rows), selectors.ZERO),
         "chart": {"labels": [str(r["label"]) for r in rows], "values": [float(r["aum"]) for r in rows],
