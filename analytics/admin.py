@@ -1,16 +1,22 @@
-"""Admin for client value: administrators edit the fee rates and the settings; the records RMs enter
-and the stored values are read here (they change through the client value page and its services)."""
+"""Admin for client value: administrators edit the fee rates and the settings (saving either queues
+the recompute of every stored value); the records RMs enter and the stored values are read here
+(they change through the client value page and its services)."""
 
 from django.contrib import admin
 
 from crm.admin import HistoryAdmin, ReadOnlyAdmin
 
+from . import tasks
 from .models import ClientValue, CostRecord, FeeRate, ProspectEstimate, Referral, RevenueRecord, ValueSettings
 
 
 @admin.register(FeeRate)
 class FeeRateAdmin(HistoryAdmin):
     list_display = ("asset_class", "rate_pct")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        tasks.client_values_recompute.delay_on_commit()  # every stored value, with the new rate
 
     def has_delete_permission(self, request, obj=None):
         return False  # a class without a row silently falls back to the default; edit it instead
@@ -19,6 +25,10 @@ class FeeRateAdmin(HistoryAdmin):
 @admin.register(ValueSettings)
 class ValueSettingsAdmin(HistoryAdmin):
     list_display = ("__str__", "discount_rate_pct", "default_lifetime_years", "max_lifetime_years", "history_years")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        tasks.client_values_recompute.delay_on_commit()  # every stored value, with the new settings
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not ValueSettings.objects.exists()

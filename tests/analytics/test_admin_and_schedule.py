@@ -97,3 +97,17 @@ def test_the_daily_task_is_scheduled_and_stores_every_value(owner, value_setting
 
     assert task.delay("2026-06-30").get() == 1
     assert ClientValue.objects.count() == 1
+
+
+def test_saving_a_fee_rate_queues_the_recompute_after_the_commit(client, administrator, django_capture_on_commit_callbacks,
+                                                                 monkeypatch):
+    sent = []
+    monkeypatch.setattr("analytics.tasks.client_values_recompute.delay", lambda *args: sent.append(args))
+    rate = FeeRate.objects.get(asset_class="cash")
+    client.force_login(administrator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:analytics_feerate_change", args=[rate.pk]), {"asset_class": "cash",
+                                                                                 "rate_pct": "0.3"})
+
+    assert sent == [()]
