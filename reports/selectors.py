@@ -190,7 +190,7 @@ def dashboard_book(*, user, today: date | None = None) -> dict:
 
 
 def dashboard_book_panel(*, request) -> dict:
-    return {"book": dashboard_book(user=request.user)}
+    return {"book": dashboard_book(user=request.user), "whole_book": access.is_supervisor(request.user)}
 
 
 def dashboard_reminders(*, user, today: date | None = None) -> dict:
@@ -246,8 +246,11 @@ def dashboard_risk(*, user, today: date | None = None) -> dict:
 
 
 def dashboard_attention_panel(*, request) -> dict:
-    """Reminders due today and overdue beside the book's risk signals (five queries)."""
-    return {"reminders": dashboard_reminders(user=request.user), "risk": dashboard_risk(user=request.user)}
+    """Reminders due today and overdue beside the book's risk signals (five queries; three for those
+    who serve no clients of their own)."""
+    serves = access.serves_clients(request.user)  # compliance and administrators have no reminders of their own
+    return {"reminders": dashboard_reminders(user=request.user) if serves else None,
+            "risk": dashboard_risk(user=request.user), "whole_book": access.is_supervisor(request.user)}
 
 
 def feedback_scores(feedback: QuerySet[Feedback]) -> dict:

@@ -173,3 +173,10 @@ def test_past_days_are_summed_once_a_day_and_shared_by_every_supervisor(book, co
         figures = selectors.dashboard_book(user=administrator, today=TODAY)
     # 2025-12-31: big's 800,000.00 and the outsider's 6,000,000.00 (the merged record is left out)
     assert figures["change_year"].before == Decimal("6800000.00")
+
+
+def test_compliance_sees_the_whole_book_and_no_reminders_card(client, book, compliance):
+    client.force_login(compliance)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "The whole book" in html and 'data-testid="dashboard-risk"' in html
+    assert 'data-testid="dashboard-reminders"' not in html
