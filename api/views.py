@@ -3,9 +3,10 @@ not exist; a role that may not write answers 403), writes through the apps' serv
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -172,6 +173,15 @@ class ReminderDoneView(APIView):
         if reminder.done_at is None:
             reminder = communications_services.reminder_done(reminder=reminder, user=request.user)
         return Response(ReminderSerializer(reminder, context={"request": request}).data)
+
+
+class ApiSchemaView(SpectacularAPIView):
+    """The OpenAPI document (YAML, or JSON with ?format=json); its refusals in the API's JSON error shape."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return response
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):

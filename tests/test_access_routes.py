@@ -563,18 +563,32 @@ def _cases():
                 yield pytest.param(name, method, role, id=f"{name}-{method}-{role}")
 
 
-def _request(django_client, world, name: str, method: str, role: str):
+def _api_token(user) -> dict:
+    """Headers of a request made with a fresh API token of ``user`` (stamped as just used, so the
+    request itself writes no usage stamp)."""
+    from api.models import ApiToken
+    from api.services import api_token_issue
+
+    token, key = api_token_issue(user=user, name="Access matrix")
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return {"HTTP_AUTHORIZATION": f"Token {key}"}
+
+
+def _request(django_client, world, name: str, method: str, role: str, *, token: bool = False):
     route = ROUTES[name]
-    if role != ANONYMOUS:
+    headers = {}
+    if role != ANONYMOUS and token:
+        headers = _api_token(world.users[role])
+    elif role != ANONYMOUS:
         django_client.force_login(world.users[role])
     url = reverse(name, kwargs=route.kwargs(world) if route.kwargs else None)
     before = db_state()
     if method == "get":
-        response = django_client.get(url)
+        response = django_client.get(url, **headers)
     else:
         data = route.data(world)
-        response = (django_client.post(url, json.dumps(data), content_type="application/json") if route.json
-                    else django_client.post(url, data))
+        response = (django_client.post(url, json.dumps(data), content_type="application/json", **headers)
+                    if route.json else django_client.post(url, data, **headers))
     return url, response, before
 
 
@@ -596,6 +610,39 @@ def test_each_role_gets_what_the_matrix_says(browser, world, name, method, role)
         assert db_state() != before, f"POST {url} as {role} answered {expected} but changed nothing"
     if expected in (LOGIN, 404) and role not in SEES:
         assert world.client.legal_name not in response.content.decode()
+
+
+# ---------------------------------------------------------------------------
+# The REST API: a system's token gets what its user's session gets; a bad token gets nothing
+# ---------------------------------------------------------------------------
+
+API_CASES = [case for case in _cases() if ROUTES[case.values[0]].api and case.values[2] != ANONYMOUS]
+
+
+@pytest.mark.parametrize("name,method,role", API_CASES)
+def test_an_api_token_gets_what_the_matrix_says(browser, world, name, method, role):
+    expected = getattr(ROUTES[name], method)[role]
+    url, response, before = _request(browser, world, name, method, role, token=True)
+
+    assert response.status_code == expected, f"{method.upper()} {url} with {role}'s token"
+    if expected in (400, 403, 404, 405) or method == "get":
+        assert db_state() == before, f"{method.upper()} {url} with {role}'s token changed the database"
+    elif expected == 201:
+        assert db_state() != before
+
+
+@pytest.mark.parametrize("name", [name for name, route in ROUTES.items() if route.api])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_api_route_answers_a_bad_token_401(browser, world, name, method):
+    url = reverse(name, kwargs=ROUTES[name].kwargs(world) if ROUTES[name].kwargs else None)
+    before = db_state()
+
+    response = getattr(browser, method)(url, HTTP_AUTHORIZATION="Token not-a-key-anyone-was-given")
+
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "authentication_failed"
+    assert world.client.legal_name not in response.content.decode()
+    assert db_state() == before
 
 
 # ---------------------------------------------------------------------------

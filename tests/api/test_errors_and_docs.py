@@ -52,7 +52,7 @@ def test_the_schema_documents_every_endpoint_and_the_error_shape(api_as, owner):
 
 
 def test_the_schema_needs_a_token_or_a_session(anonymous_api):
-    response = anonymous_api.get(reverse("api:schema"), {"format": "json"})
+    response = anonymous_api.get(reverse("api:schema"))
     assert response.status_code == 401 and error_fields(response) == {None: "not_authenticated"}
 
 
