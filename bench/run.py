@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "1")
+if __name__ == "__main__":  # imported by a test, the settings are loaded already: leave the environment alone
+    os.environ.setdefault("DEBUG", "1")
 
 import django  # noqa: E402
 
@@ -32,6 +33,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 from django.test import Client as HttpClient  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 from django.urls import NoReverseMatch, get_resolver, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -285,11 +287,11 @@ def job_import(rows: int):
     from crm import imports
     from crm.models import Client, User
 
-    settings.IMPORT_MAX_ROWS = max(settings.IMPORT_MAX_ROWS, rows)
-    settings.IMPORT_MAX_BYTES = max(settings.IMPORT_MAX_BYTES, 200 * rows)
     admin = User.objects.get(username="bench-admin")
     content = import_file(rows, offset=Client.objects.count() + 5_000_000)
-    with transaction.atomic():
+    limits = override_settings(IMPORT_MAX_ROWS=max(settings.IMPORT_MAX_ROWS, rows),
+                               IMPORT_MAX_BYTES=max(settings.IMPORT_MAX_BYTES, 200 * rows))
+    with limits, transaction.atomic():
         try:
             seconds, queries, upload = _timed(imports.client_import_upload, user=admin, file_name="bench.csv",
                                               data=content)
@@ -305,11 +307,11 @@ def job_import(rows: int):
 def job_reminders():
     from communications.services import reminders_scan
 
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # The first scan of a new book schedules every review and raises every reminder; the hourly
     # scans after it find little new. Two scans are reported (on a reused data set both are repeats).
     for run in (1, 2):
-        seconds, queries, result = _timed(reminders_scan, today=timezone.localdate())
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            seconds, queries, result = _timed(reminders_scan, today=timezone.localdate())
         yield {"name": f"reminder scan {run} of 2 (all clients)", "seconds": seconds, "queries": queries,
                "note": str(result)[:80]}
 
