@@ -72,6 +72,7 @@ def test_a_client_sends_feedback_with_a_complaint_from_a_phone_in_chinese(browse
     expect(panel.get_by_test_id("complaints-open")).to_contain_text("转账一直失败")
     expect(panel.get_by_test_id("feedback-link-url")).to_have_count(0)  # shown once only
     # ... and in the complaints list, as text, never as markup.
+    page.get_by_test_id("nav-service").click()  # the navbar groups satisfaction and complaints
     page.get_by_test_id("nav-complaints").click()
     row = page.get_by_test_id("complaint-row")
     expect(row).to_have_count(1)
