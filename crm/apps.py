@@ -13,6 +13,12 @@ class CrmConfig(AppConfig):
 
         user_logged_in.connect(session_activity_start, dispatch_uid="crm.security.session_activity_start")
 
+        from django.db.models.signals import post_migrate
+
+        from .audit_guard import audit_triggers_after_migrate
+
+        post_migrate.connect(audit_triggers_after_migrate, sender=self, dispatch_uid="crm.audit_guard.after_migrate")
+
         from django.db.models import Q
 
         from . import audit
