@@ -3,9 +3,11 @@
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from portfolios.models import AssetClass
 from portfolios.selectors import allocation_drift, portfolio_summary
+from portfolios.services import valuation_refresh
 
 from .factories import TODAY, AccountFactory, HoldingFactory, InstrumentFactory, ModelAllocationFactory
 
@@ -102,3 +104,14 @@ def test_it_reports_no_drift_for_an_empty_portfolio(balanced_client):
 
     assert len(rows) == 4
     assert not any(row.outside_band for row in rows)
+
+
+def test_the_client_page_panel_shows_targets_as_people_write_them(client, owner, balanced_client):
+    hold(balanced_client, cash="100000", fixed_income="240000", equity="460000", fund="200000")
+    valuation_refresh(client_id=balanced_client.pk, valuation_date=TODAY)
+    client.force_login(owner)
+
+    page = client.get(reverse("crm:client-detail", args=[balanced_client.pk])).content.decode()
+
+    assert "10% ± 5" in page and "40% ± 5" in page
+    assert "10.0000" not in page
