@@ -1,5 +1,6 @@
 """Writes to the client registry. Every change of client data goes through here."""
 
+import logging
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -24,6 +25,8 @@ from .models import (
     SavedFilter,
 )
 
+logger = logging.getLogger(__name__)
+
 
 def client_aum_set(*, client: Client, aum_total: Decimal, currency: str) -> Client:
     """Store a client's AUM (base currency) and the tier it falls in under the current thresholds."""
@@ -34,19 +37,29 @@ def client_aum_set(*, client: Client, aum_total: Decimal, currency: str) -> Clie
     return client
 
 
-def client_aum_tiers_refresh() -> int:
-    """Re-tier every client after the thresholds changed; returns how many moved. Safe to run again."""
+def client_aum_tiers_refresh(*, batch_size: int = 1000) -> int:
+    """Re-tier every client after the thresholds changed; returns how many moved. Safe to run again,
+    and to kill: each batch of ``batch_size`` clients commits on its own (logged), and a re-run moves
+    only the clients still in the wrong tier."""
     thresholds = selectors.aum_tier_thresholds()
     moved = 0
     for tier in Client.AumTier:
         condition = selectors.aum_tier_condition(tier, thresholds)
-        # Not .update(): the audit trail gets one history row per re-tiered client.
-        clients = list(Client.objects.filter(condition).exclude(aum_tier=tier))
-        for client in clients:
-            client.aum_tier = tier
-        history_bulk_update(clients, Client, ["aum_tier"], user=None,
-                            reason=_("AUM tier thresholds changed"))
-        moved += len(clients)
+        after = 0
+        while True:
+            with transaction.atomic():
+                clients = list(Client.objects.select_for_update().filter(condition, pk__gt=after)
+                               .exclude(aum_tier=tier).order_by("pk")[:batch_size])
+                if not clients:
+                    break
+                for client in clients:
+                    client.aum_tier = tier
+                # Not .update(): the audit trail gets one history row per re-tiered client.
+                history_bulk_update(clients, Client, ["aum_tier"], user=None,
+                                    reason=_("AUM tier thresholds changed"))
+            after = clients[-1].pk
+            moved += len(clients)
+            logger.info("AUM tiers: %d clients re-tiered so far (now at %s, client id %d)", moved, tier, after)
     return moved
 
 
