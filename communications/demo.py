@@ -34,6 +34,27 @@ _NEXT_STEPS = [
 _CHANNELS = [choice for choice, _label in ContactLog.Channel.choices]
 
 
+def _review_chain(*, client_id: int, by: int, months: int, today, rng: random.Random) -> list[Review]:
+    """One to three past reviews, newest first, each recording the date it was due (the previous
+    review's next due date), so review compliance has a history: most on time or a few days early,
+    about one in six weeks late."""
+    completed_on = today - timedelta(days=rng.randrange(0, int(months * 30 * 1.15) + 1))
+    next_due_on = selectors.months_later(completed_on, months)
+    chain = []
+    for _step in range(rng.choice([1, 2, 3, 3])):
+        late_by = rng.randrange(16, 46) if rng.random() < 0.17 else rng.randrange(-10, 4)
+        was_due_on = completed_on - timedelta(days=late_by)
+        chain.append(Review(
+            client_id=client_id, completed_by_id=by, completed_on=completed_on, was_due_on=was_due_on,
+            next_due_on=next_due_on,
+            portfolio_reviewed=True, risk_assessment_valid=rng.random() < 0.9, goals_reviewed=rng.random() < 0.8,
+            notes=rng.choice(["", "All on track 一切正常。", "Discussed raising the equity share 讨论提高权益比例。"]),
+        ))
+        next_due_on = was_due_on
+        completed_on = selectors.months_later(was_due_on, -months) - timedelta(days=rng.randrange(0, 4))
+    return chain
+
+
 def communications_demo_build(*, clients: list[int], rng: random.Random) -> str:
     today = timezone.localdate()
     now = timezone.now()
@@ -48,13 +69,7 @@ def communications_demo_build(*, clients: list[int], rng: random.Random) -> str:
             continue
         months = cadences[tier]
         if rng.random() < 0.88:  # the rest were never reviewed: overdue since they were registered
-            completed_on = today - timedelta(days=rng.randrange(0, int(months * 30 * 1.15) + 1))
-            reviews.append(Review(
-                client_id=pk, completed_by_id=by, completed_on=completed_on,
-                next_due_on=selectors.months_later(completed_on, months),
-                portfolio_reviewed=True, risk_assessment_valid=rng.random() < 0.9, goals_reviewed=rng.random() < 0.8,
-                notes=rng.choice(["", "All on track 一切正常。", "Discussed raising the equity share 讨论提高权益比例。"]),
-            ))
+            reviews += _review_chain(client_id=pk, by=by, months=months, today=today, rng=rng)
         for index in range(rng.choice([0, 1, 1, 2, 3])):
             occurred = timezone.make_aware(datetime.combine(
                 today - timedelta(days=rng.randrange(1, 120)), time(rng.randrange(9, 18), rng.choice([0, 15, 30, 45]))))
