@@ -222,8 +222,10 @@ def client_detail(request, pk: int):
         "side_panels": panels.render(panels.CLIENT_SIDE, request=request, client=client),
         "facts": panels.facts_collect(request=request, client=client),
     })
-    request.session[RECENT_SESSION_KEY] = services.client_recent_push(
-        recent_ids=request.session.get(RECENT_SESSION_KEY), client_id=client.pk)
+    recent = request.session.get(RECENT_SESSION_KEY)
+    pushed = services.client_recent_push(recent_ids=recent, client_id=client.pk)
+    if pushed != recent:  # the same client again: no session write (an UPDATE on every reload otherwise)
+        request.session[RECENT_SESSION_KEY] = pushed
     audit.sensitive_view_record(request=request, what=SensitiveView.What.CLIENT_PAGE, client_id=client.pk)
     return render(request, "crm/client_detail.html", context)
 

@@ -8,7 +8,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -77,6 +79,28 @@ def test_requests_within_a_minute_of_the_last_push_write_no_session(client, owne
 
     assert response.status_code == 200
     assert session_row(client).expire_date == expiry
+
+
+def session_writes(queries) -> int:
+    return sum(1 for q in queries if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+               and Session._meta.db_table in q["sql"])
+
+
+def test_two_requests_within_the_minute_write_the_session_once_at_most(client, owner, client_record):
+    """The idle timeout records activity at most once a minute, and opening the same client again
+    leaves the recently-viewed list (kept in the session) as it was: the reload writes nothing."""
+    client.force_login(owner)
+    detail = reverse("crm:client-detail", args=[client_record.pk])
+
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(detail).status_code == 200  # the client joins the recently viewed: one write
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(detail).status_code == 200
+        assert client.get(reverse("crm:client-list")).status_code == 200
+
+    assert session_writes(first.captured_queries) == 1
+    assert session_writes(again.captured_queries) == 0
+    assert client.session["crm_recent_clients"] == [client_record.pk]
 
 
 def test_anonymous_pages_get_no_session(client):
