@@ -231,3 +231,28 @@ def test_it_lists_recently_viewed_clients_the_user_may_still_see(client, owner, 
     recent = client.get(reverse("crm:client-recent")).json()["results"]
     assert [row["name"] for row in recent] == [book["wang"].display_name]
 
+
+
+def test_the_filter_form_shows_the_chosen_filters_and_what_was_refused(client, owner, book):
+    """The form is hand-written markup (crm/includes/client_filter_form.html), not crispy: it must still
+    keep the chosen values, translate its labels and mark a refused value as crispy did."""
+    client.force_login(owner)
+    vip = book["vip"].pk
+
+    html = client.get(reverse("crm:client-list"), {
+        "q": "wa<ng", "tier": "hnw", "tags": [vip], "sort": "-aum", "risk": "bogus"}).content.decode()
+
+    assert '<input type="search" name="q" value="wa&lt;ng"' in html
+    assert '<option value="hnw" selected>' in html and '<option value="affluent">' in html
+    assert f'<option value="{vip}" selected>vip</option>' in html
+    assert '<select name="tags" size="3" multiple class="selectmultiple form-select" id="id_tags">' in html
+    assert '<input type="hidden" name="sort" value="-aum" id="id_sort">' in html
+    assert 'class="select form-select is-invalid" aria-invalid="true" aria-describedby="id_risk_error" id="id_risk"' \
+        in html
+    assert '<div id="id_risk_error" class="invalid-feedback"><span id="error_1_id_risk"><strong>' in html
+    assert '<label for="id_tier" class="form-label">AUM tier</label>' in html
+
+    html = client.get(reverse("crm:client-list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert '<label for="id_tier" class="form-label">资产层级</label>' in html
+    assert '<option value="" selected>不限</option>' in html
