@@ -13,6 +13,8 @@ app's own selector, so each panel's queries are its own (and tested there). A pa
 context function returns ``None`` is left out (nothing to show for this user or client).
 """
 
+import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,12 +62,27 @@ def registered(slot: str) -> list[Panel]:
     return sorted(_registry[slot].values(), key=lambda panel: (panel.order, panel.key))
 
 
-def render(slot: str, *, request, **objects) -> list[RenderedPanel]:
+@functools.cache
+def _keywords(function) -> frozenset[str] | None:
+    """The keyword arguments a context function takes; ``None`` when it takes any (``**kwargs``)."""
+    parameters = inspect.signature(function).parameters.values()
+    if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+        return None
+    return frozenset(parameter.name for parameter in parameters)
+
+
+def render(slot: str, *, request, known: dict | None = None, **objects) -> list[RenderedPanel]:
     """Each panel of the slot rendered for this request; ``objects`` (e.g. ``client=``) go to
-    every panel's context function."""
+    every panel's context function. ``known`` holds what the page has fetched already (the client
+    page: ``may_edit``); a context function that takes one of these as a keyword gets it and need
+    not query it again, one that does not take it is called as before."""
     rendered = []
     for panel in registered(slot):
-        context = panel.context(request=request, **objects)
+        extra = {}
+        if known:
+            keywords = _keywords(panel.context)
+            extra = {name: value for name, value in known.items() if keywords is None or name in keywords}
+        context = panel.context(request=request, **objects, **extra)
         if context is None:
             continue
         rendered.append(RenderedPanel(panel.key, render_to_string(panel.template, context, request=request)))

@@ -218,8 +218,11 @@ def client_detail(request, pk: int):
         "may_edit": may_edit,
         "may_reassign": may_edit and access.may_use_team_pages(request.user),
         "lifecycle_form": LifecycleTransitionForm(client=client) if may_edit else None,
-        "main_panels": panels.render(panels.CLIENT_MAIN, request=request, client=client),
-        "side_panels": panels.render(panels.CLIENT_SIDE, request=request, client=client),
+        # The panels that ask whether the user may edit the client take the answer from here.
+        "main_panels": panels.render(panels.CLIENT_MAIN, request=request, client=client,
+                                     known={"may_edit": may_edit}),
+        "side_panels": panels.render(panels.CLIENT_SIDE, request=request, client=client,
+                                     known={"may_edit": may_edit}),
         "facts": panels.facts_collect(request=request, client=client),
     })
     recent = request.session.get(RECENT_SESSION_KEY)

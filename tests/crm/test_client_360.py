@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm import panels, services
+from crm import access, panels, services
 from crm.models import Assignment, Client, LifecycleTransition
 from tests.factories import HouseholdMemberFactory, ManagerFactory, TagFactory
 from tests.panels import facts_queries, panels_queries
@@ -78,8 +78,9 @@ def test_it_gives_compliance_the_page_without_change_controls(client, compliance
 
 def app_panel_queries(client_record, user) -> int:
     """The queries of the panels other apps contribute to the page, counted alone; each app keeps its own constant."""
-    return (panels_queries(panels.CLIENT_MAIN, user=user, client=client_record)
-            + panels_queries(panels.CLIENT_SIDE, user=user, client=client_record)
+    may_edit = access.client_may_edit(user=user, client_id=client_record.pk)  # the page passes it on
+    return (panels_queries(panels.CLIENT_MAIN, user=user, client=client_record, known={"may_edit": may_edit})
+            + panels_queries(panels.CLIENT_SIDE, user=user, client=client_record, known={"may_edit": may_edit})
             + facts_queries(user=user, client=client_record))
 
 
@@ -156,3 +157,30 @@ def test_it_links_phone_and_email_and_changes_stage_in_a_modal(client, owner, cl
     assert 'data-bs-target="#change-stage-modal"' in page
     modal = page[page.index('id="change-stage-modal"'):]
     assert reverse("crm:client-lifecycle", args=[client_record.pk]) in modal
+
+
+def test_panels_that_take_what_the_page_knows_get_it_and_the_others_are_called_as_before(monkeypatch, rf, owner):
+    """crm.panels.render(known=...): the client page passes ``may_edit`` once, so panels need not ask again."""
+    seen = {}
+
+    def asks(*, request, client):
+        seen["asks"] = "called"
+        return None
+
+    def takes(*, request, client, may_edit=None):
+        seen["takes"] = may_edit
+        return None
+
+    def takes_any(*, request, **objects):
+        seen["takes_any"] = objects.get("may_edit")
+        return None
+
+    slot = {key: panels.Panel(slot=panels.CLIENT_SIDE, key=key, template="", context=function)
+            for key, function in (("asks", asks), ("takes", takes), ("takes_any", takes_any))}
+    monkeypatch.setitem(panels._registry, panels.CLIENT_SIDE, slot)
+    request = rf.get("/")
+    request.user = owner
+
+    panels.render(panels.CLIENT_SIDE, request=request, client=None, known={"may_edit": True})
+
+    assert seen == {"asks": "called", "takes": True, "takes_any": True}

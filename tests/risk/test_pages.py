@@ -130,6 +130,13 @@ def test_the_risk_panel_costs_four_queries_whatever_the_history(owner, client_re
         render_to_string(risk_panel.template, risk_panel.context(request=request, client=client_record))
     assert len(queries) == 4
 
+    # On the client page, whether the user may edit comes from the page (crm.panels' ``known``): three.
+    with CaptureQueriesContext(connection) as queries:
+        html = render_to_string(risk_panel.template, risk_panel.context(request=request, client=client_record,
+                                                                        may_edit=True))
+    assert len(queries) == 3
+    assert reverse("risk:assess", args=[client_record.pk]) in html
+
 
 def test_the_history_lists_assessments_recorded_levels_and_links(client, owner, client_record, standard):
     RecordedLevel.objects.create(client=client_record, level="C4", recorded_on=timezone.localdate() - timedelta(
