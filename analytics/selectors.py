@@ -519,8 +519,8 @@ NetCounts = dict[tuple[str, int | None], tuple[Decimal, int]]  # (tier, RM id) -
 
 def _net_counts(clients: QuerySet[Client]) -> NetCounts:
     rows = (ClientValue.objects
-            .filter(client__in=clients.exclude(status=Client.Status.MERGED).exclude(lifecycle_stage=TERMINATION)
-                    .values("pk"))
+            .filter(access.among_clients(clients.exclude(status=Client.Status.MERGED)
+                                         .exclude(lifecycle_stage=TERMINATION)))
             .values("client__aum_tier", "client__primary_manager_id")
             .annotate(net=Sum(F("yearly_contribution") - F("yearly_cost")), clients=Count("pk")).order_by())
     return {(row["client__aum_tier"], row["client__primary_manager_id"]): (row["net"] or ZERO, row["clients"])
@@ -561,7 +561,7 @@ def segment_values(*, user, today: date | None = None) -> dict:
             keep = (lambda group, members=members: group[1] in members)
             teams.append(_group_value(str(team.pk), team.name, churn=churn_of(counts, years=years, keep=keep),
                                       nets=nets, keep=keep, settings=settings))
-    top = list(ClientValue.objects.filter(client__in=visible.exclude(status=Client.Status.MERGED).values("pk"))
+    top = list(ClientValue.objects.filter(access.among_clients(visible.exclude(status=Client.Status.MERGED)))
                .select_related("client").order_by("-clv", "client_id")[:TOP_CLIENTS])
     return {"settings": settings, "years": years, "tiers": tiers, "teams": teams, "top": top,
             "rate": maths.rate_from_pct(settings.discount_rate_pct), "currency": base_currency(),

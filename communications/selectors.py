@@ -149,7 +149,7 @@ def reminder_list_open(*, user, kind: str | None = None, overdue_on: date | None
         clients = access.client_list_served(user=user)
     else:
         clients = access.client_list_visible(user=user).filter(primary_manager_id=manager_id)
-    reminders = Reminder.objects.filter(done_at__isnull=True, client__in=clients.values("pk"))
+    reminders = Reminder.objects.filter(access.among_clients(clients), done_at__isnull=True)
     if kind:
         reminders = reminders.filter(kind=kind)
     if overdue_on is not None:
@@ -224,8 +224,8 @@ def team_overdue_by_manager(*, user, today: date) -> list[dict]:
         return []
     managers = access.manager_list_filterable(user=user).exclude(pk=user.pk)
     rows = Reminder.objects.filter(
+        access.among_clients(access.client_list_visible(user=user).filter(primary_manager__in=managers)),
         done_at__isnull=True, due_on__lt=today,
-        client__in=access.client_list_visible(user=user).filter(primary_manager__in=managers).values("pk"),
     ).values("client__primary_manager_id", "client__primary_manager__first_name",
              "client__primary_manager__last_name", "client__primary_manager__username", "kind").annotate(
         count=Count("id")).order_by("client__primary_manager__first_name", "client__primary_manager__username")
