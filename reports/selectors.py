@@ -388,7 +388,7 @@ def team_dashboard(*, user, team_id: int | None = None, today: date | None = Non
             rows[manager_id].aum_days_ago, rows[manager_id].aum_year_start = sums[changes["days"]], sums[
                 changes["year"]]
 
-    for r in Reminder.objects.filter(done_at__isnull=True, due_on__lte=today, client__in=client_ids).values(
+    for r in Reminder.objects.filter(access.among_clients(clients), done_at__isnull=True, due_on__lte=today).values(
             "client__primary_manager_id").annotate(
             due_today=Count("pk", filter=Q(due_on=today)), overdue=Count("pk", filter=Q(due_on__lt=today))):
         row = rows[r["client__primary_manager_id"]]
