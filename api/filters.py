@@ -3,7 +3,10 @@
 The client filters are the client list's (``crm.selectors.client_list_search``): the same search
 and the same meaning of each filter as on the page."""
 
+import datetime
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +16,23 @@ from communications.models import Reminder
 from crm.models import Client
 from crm.scales import RiskLevel
 from portfolios.models import ValuationSnapshot
+
+
+class _UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time, turned into UTC: PostgreSQL refuses offsets beyond ±15:59, which ISO allows."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.timezone.utc)
+        except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is before year 1 in UTC
+            raise ValidationError(_("Give a time between the years 1 and 9999 in UTC."), code="invalid") from None
+
+
+class _UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _UtcIsoDateTimeField
 
 
 class ClientFilter(django_filters.FilterSet):
@@ -30,7 +50,7 @@ class ClientFilter(django_filters.FilterSet):
     sort = django_filters.ChoiceFilter(
         choices=[(key, key) for name in crm_selectors.CLIENT_SORTS for key in (name, f"-{name}")], method="_none",
         help_text="Order, as the client list's columns; a leading - for descending. Default: name.")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+    updated_since = _UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
                                                      help_text="Only clients changed at or after this time.")
 
     class Meta:
