@@ -7,7 +7,8 @@ from django.contrib import admin
 from crm.admin import HistoryAdmin, ReadOnlyAdmin
 
 from . import tasks
-from .models import ClientValue, CostRecord, FeeRate, ProspectEstimate, Referral, RevenueRecord, ValueSettings
+from .models import (ClientValue, CostRecord, FeeRate, Opportunity, ProspectEstimate, Referral, RevenueRecord,
+                     ValueSettings)
 
 
 @admin.register(FeeRate)
@@ -66,6 +67,14 @@ class ProspectEstimateAdmin(ReadOnlyAdmin, HistoryAdmin):
                     "transactions_per_year", "updated_at")
     list_select_related = ("client",)
     search_fields = ("client__legal_name",)
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(ReadOnlyAdmin, HistoryAdmin):
+    list_display = ("client", "product", "amount", "currency", "stage", "expected_close_on", "owner")
+    list_filter = ("stage",)
+    list_select_related = ("client", "owner")
+    search_fields = ("client__legal_name", "product")
 
 
 @admin.register(ClientValue)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.access import client_list_visible
 from crm.pickers import ClientPicker
 
-from .models import CostRecord, ProspectEstimate, Referral, RevenueRecord
+from .models import CostRecord, Opportunity, ProspectEstimate, Referral, RevenueRecord
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -155,3 +155,28 @@ class ProspectForm(forms.ModelForm):
 
     def clean_currency(self):
         return self.cleaned_data["currency"].strip().upper()
+
+
+class OpportunityForm(_AmountMixin, forms.ModelForm):
+    """A new opportunity: it starts at one of the open stages (won and lost are reached by moving it)."""
+
+    class Meta:
+        model = Opportunity
+        fields = ["product", "amount", "currency", "stage", "expected_close_on", "notes"]
+        widgets = {"expected_close_on": DATE, "notes": forms.TextInput()}
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [(stage.value, stage.label) for stage in Opportunity.OPEN]
+        self.helper = _helper(self, action=action, testid="opportunity-form", submit=_("Record opportunity"),
+                              layout=Layout(
+                                  "product",
+                                  Row(Column("amount", css_class="col-8 col-sm-5"),
+                                      Column("currency", css_class="col-4 col-sm-3"),
+                                      Column("stage", css_class="col-sm-4")),
+                                  Row(Column("expected_close_on", css_class="col-sm-5"),
+                                      Column("notes", css_class="col-sm-7"))))
+
+
+class OpportunityStageForm(forms.Form):
+    stage = forms.ChoiceField(label=_("stage"), choices=Opportunity.Stage.choices)

@@ -249,3 +249,48 @@ class ClientValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id}: {self.clv} {self.currency}"
+
+
+class Opportunity(models.Model):
+    """A product the RM hopes to sell a client (cross-sell), tracked through its stages to won or lost."""
+
+    class Stage(models.TextChoices):
+        IDENTIFIED = "identified", _("Identified")
+        PROPOSED = "proposed", _("Proposed")
+        NEGOTIATING = "negotiating", _("Negotiating")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    OPEN = (Stage.IDENTIFIED, Stage.PROPOSED, Stage.NEGOTIATING)
+    FINAL = (Stage.WON, Stage.LOST)
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="opportunities",
+                               verbose_name=_("client"))
+    product = models.CharField(_("product"), max_length=120, help_text=_("e.g. Balanced fund, term deposit."))
+    amount = models.DecimalField(_("amount"), **MONEY, validators=_positive)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY", validators=[currency_code_validate])
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage, default=Stage.IDENTIFIED)
+    expected_close_on = models.DateField(_("expected close"))
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+                              verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    stage_changed_at = models.DateTimeField(_("stage changed at"), default=timezone.now)
+    stage_changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                         related_name="+", verbose_name=_("stage changed by"))
+    history = audited_history()
+
+    class Meta:
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        ordering = ["expected_close_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="opportunity_amount_positive")]
+        indexes = [models.Index(fields=["client", "stage"], name="opportunity_client_stage_idx"),
+                   models.Index(fields=["stage", "expected_close_on"], name="opportunity_stage_close_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.product} ({self.get_stage_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in self.OPEN

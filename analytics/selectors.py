@@ -29,7 +29,18 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import ExtractYear, TruncMonth, TruncYear
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -43,7 +54,16 @@ from portfolios.models import AssetClass, ValuationSnapshot
 from portfolios.selectors import FxRateMissing, base_currency, cents, fx_rates, plain
 
 from . import maths
-from .models import ClientValue, CostRecord, FeeRate, ProspectEstimate, Referral, RevenueRecord, ValueSettings
+from .models import (
+    ClientValue,
+    CostRecord,
+    FeeRate,
+    Opportunity,
+    ProspectEstimate,
+    Referral,
+    RevenueRecord,
+    ValueSettings,
+)
 
 ZERO = Decimal("0")
 TERMINATION = Client.LifecycleStage.TERMINATION
@@ -658,4 +678,82 @@ def lifecycle_summary(*, user, today: date | None = None) -> dict:
         "chart": {"labels": [month.strftime("%Y-%m") for month in months],
                   "series": [{"label": str(label), "data": [row.counts[index] for row in month_rows]}
                              for index, (_stage, label) in enumerate(stages)]},
+    }
+
+
+# --- Opportunity pipeline ---------------------------------------------------------------
+
+
+def client_opportunities(*, client: Client) -> list[Opportunity]:
+    """The client's opportunities: open ones first (soonest expected close), then the decided ones."""
+    rows = list(Opportunity.objects.filter(client=client).select_related("owner", "stage_changed_by")[:200])
+    return sorted(rows, key=lambda row: (not row.is_open, row.expected_close_on if row.is_open else date.min,
+                                         -row.stage_changed_at.timestamp() if not row.is_open else 0))
+
+
+def opportunity_get_editable(*, user, pk: int) -> Opportunity:
+    """An opportunity of a client the user may edit, else 404 (like the client itself)."""
+    opportunities = Opportunity.objects.filter(access.among_clients(access.client_list_editable(user=user)))
+    return get_object_or_404(opportunities.select_related("client"), pk=pk)
+
+
+@dataclass
+class MoneyLine:
+    """A count and the amounts it adds up to, one total per currency (amounts are not converted)."""
+
+    count: int = 0
+    amounts: dict = field(default_factory=dict)  # currency -> Decimal
+
+    def add(self, currency: str, count: int, amount) -> None:
+        self.count += count
+        self.amounts[currency] = self.amounts.get(currency, ZERO) + (amount or ZERO)
+
+    @property
+    def totals(self) -> list[tuple[str, Decimal]]:
+        return sorted(self.amounts.items())
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def pipeline_summary(*, user, today: date | None = None) -> dict:
+    """The visible book's opportunity pipeline: open ones per stage, expected to close this month and this
+    quarter, won and lost in the last 12 months (counts, amounts per currency), and the next open ones.
+    Four queries, whatever the size of the book."""
+    today = today or timezone.localdate()
+    visible = Opportunity.objects.filter(access.among_clients(access.client_list_visible(user=user)))
+    open_rows = visible.filter(stage__in=Opportunity.OPEN)
+    by_stage = {stage: MoneyLine() for stage in Opportunity.OPEN}
+    month_start, quarter_start = date(today.year, today.month, 1), _quarter_start(today)
+    month_end = _next_month(month_start)
+    quarter_end = _next_month(_next_month(_next_month(quarter_start)))
+    this_month, this_quarter, overdue = MoneyLine(), MoneyLine(), MoneyLine()
+    for row in (open_rows.values("stage", "currency", "expected_close_on").annotate(n=Count("pk"), total=Sum("amount"))
+                .order_by()):
+        by_stage[row["stage"]].add(row["currency"], row["n"], row["total"])
+        close = row["expected_close_on"]
+        if month_start <= close < month_end and close >= today:
+            this_month.add(row["currency"], row["n"], row["total"])
+        if quarter_start <= close < quarter_end and close >= today:
+            this_quarter.add(row["currency"], row["n"], row["total"])
+        if close < today:
+            overdue.add(row["currency"], row["n"], row["total"])
+    since = timezone.now() - timedelta(days=365)
+    decided = {stage: MoneyLine() for stage in Opportunity.FINAL}
+    for row in (visible.filter(stage__in=Opportunity.FINAL, stage_changed_at__gte=since)
+                .values("stage", "currency").annotate(n=Count("pk"), total=Sum("amount")).order_by()):
+        decided[row["stage"]].add(row["currency"], row["n"], row["total"])
+    labels = dict(Opportunity.Stage.choices)
+    return {
+        "stages": [(stage, labels[stage], line) for stage, line in by_stage.items()],
+        "open_total": sum((line.count for line in by_stage.values()), 0),
+        "this_month": this_month, "this_quarter": this_quarter, "overdue": overdue,
+        "won": decided[Opportunity.Stage.WON], "lost": decided[Opportunity.Stage.LOST],
+        "upcoming": list(open_rows.select_related("client").order_by("expected_close_on", "pk")[:50]),
+        "today": today,
     }

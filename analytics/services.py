@@ -18,9 +18,17 @@ from crm.models import Client
 from portfolios.selectors import FxRateMissing, fx_rate
 
 from . import selectors
-from .models import ClientValue, CostRecord, ProspectEstimate, Referral, RevenueRecord
+from .models import (
+    ClientValue,
+    CostRecord,
+    Opportunity,
+    ProspectEstimate,
+    Referral,
+    RevenueRecord,
+)
 
 RECOMPUTE_BATCH = 2000
+OPPORTUNITY_HORIZON_YEARS = 5  # an expected close further ahead is a typo, not a plan
 
 
 def _currency_check(*, currency: str, on_date: date) -> None:
@@ -124,3 +132,54 @@ def client_values_recompute(*, client_ids=None, today: date | None = None) -> in
         merged = merged.filter(client_id__in=list(client_ids))
     merged.delete()
     return stored
+
+
+# --- Opportunity pipeline ---------------------------------------------------------------
+
+
+def _close_check(expected_close_on: date, *, stage: str) -> None:
+    today = timezone.localdate()
+    try:
+        horizon = today.replace(year=today.year + OPPORTUNITY_HORIZON_YEARS)
+    except ValueError:  # 29 February
+        horizon = today.replace(year=today.year + OPPORTUNITY_HORIZON_YEARS, day=28)
+    if expected_close_on > horizon:
+        raise ValidationError({"expected_close_on": _("The expected close is at most %(years)s years ahead.")
+                               % {"years": OPPORTUNITY_HORIZON_YEARS}})
+    if stage in Opportunity.OPEN and expected_close_on < today:
+        raise ValidationError({"expected_close_on": _("An open opportunity cannot be expected to close in the "
+                                                      "past.")})
+
+
+@transaction.atomic
+def opportunity_record(*, client: Client, product: str, amount: Decimal, currency: str, expected_close_on: date,
+                       stage: str = Opportunity.Stage.IDENTIFIED, notes: str = "", owner) -> Opportunity:
+    """Record a product the RM means to sell the client; the caller checked the user may edit the client."""
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": _("Enter an amount above zero.")})
+    _close_check(expected_close_on, stage=stage)
+    now = timezone.now()
+    opportunity = Opportunity(client=client, product=product.strip(), amount=amount, currency=currency.strip().upper(),
+                              stage=stage, expected_close_on=expected_close_on, notes=notes.strip(), owner=owner,
+                              created_at=now, stage_changed_at=now, stage_changed_by=owner)
+    opportunity.full_clean()
+    history_note(opportunity, user=owner)
+    opportunity.save()
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_stage_set(*, opportunity: Opportunity, stage: str, user) -> Opportunity:
+    """Move an opportunity along; won and lost are final. Records who moved it and when."""
+    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    if stage not in Opportunity.Stage.values:
+        raise ValidationError({"stage": _("Choose a stage from the list.")})
+    if opportunity.stage in Opportunity.FINAL:
+        raise ValidationError({"stage": _("This opportunity is already %(stage)s: won and lost are final.")
+                               % {"stage": opportunity.get_stage_display()}})
+    if stage == opportunity.stage:
+        return opportunity
+    opportunity.stage, opportunity.stage_changed_at, opportunity.stage_changed_by = stage, timezone.now(), user
+    history_note(opportunity, user=user, reason="Stage changed on the client value page")
+    opportunity.save(update_fields=["stage", "stage_changed_at", "stage_changed_by"])
+    return opportunity

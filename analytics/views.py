@@ -12,7 +12,15 @@ from crm import access
 from crm.forms import form_errors_add
 
 from . import selectors, services
-from .forms import CostForm, ProspectForm, ReferralForm, RevenueForm
+from .forms import (
+    CostForm,
+    OpportunityForm,
+    OpportunityStageForm,
+    ProspectForm,
+    ReferralForm,
+    RevenueForm,
+)
+from .models import Opportunity
 
 
 def _forms(request, client, *, estimate, **bound) -> dict:
@@ -26,6 +34,7 @@ def _forms(request, client, *, estimate, **bound) -> dict:
         "referral_form": bound.get("referral_form") or ReferralForm(user=request.user, referrer=client,
                                                                     action=action("referral-create")),
         "prospect_form": bound.get("prospect_form") or ProspectForm(instance=estimate, action=action("prospect-set")),
+        "opportunity_form": bound.get("opportunity_form") or OpportunityForm(action=action("opportunity-create")),
     }
 
 
@@ -36,6 +45,8 @@ def _page(request, client, *, status: int = 200, **bound):
         "client": client,
         "may_edit": may_edit,
         "working": selectors.client_value_working(client=client),
+        "opportunities": selectors.client_opportunities(client=client),
+        "stage_choices": Opportunity.Stage.choices,
         **records,
         **(_forms(request, client, estimate=records["estimate"], **bound) if may_edit else {}),
     }, status=status)
@@ -87,6 +98,36 @@ def prospect_set(request, pk: int):
     return _record(request, pk, form_class=ProspectForm, form_name="prospect_form", done=_("Estimate saved."),
                    save=lambda client, data: services.prospect_estimate_set(client=client, recorded_by=request.user,
                                                                             **data))
+
+
+@require_POST
+def opportunity_create(request, pk: int):
+    return _record(request, pk, form_class=OpportunityForm, form_name="opportunity_form",
+                   done=_("Opportunity recorded."),
+                   save=lambda client, data: services.opportunity_record(client=client, owner=request.user, **data))
+
+
+@require_POST
+def opportunity_stage(request, pk: int):
+    """Move an opportunity to another stage (who may edit its client); won and lost are final."""
+    opportunity = selectors.opportunity_get_editable(user=request.user, pk=pk)
+    form = OpportunityStageForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["stage"])
+        services.opportunity_stage_set(opportunity=opportunity, stage=form.cleaned_data["stage"], user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Stage changed."))
+    return redirect(reverse("analytics:client-value", args=[opportunity.client_id]) + "#opportunities")
+
+
+@require_safe
+def pipeline(request):
+    """The visible book's open opportunities by stage, what should close soon, and what was won and lost."""
+    return render(request, "analytics/pipeline.html", selectors.pipeline_summary(user=request.user))
 
 
 @require_safe

@@ -27,7 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.views.static import serve as static_serve
 
-from analytics.models import CostRecord
+from analytics.models import CostRecord, Opportunity
 from communications import feedback_services
 from communications import services as communications_services
 from communications.models import Notification, Reminder
@@ -411,6 +411,16 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w: {"kind": "cost", "pk": CostRecord.objects.create(
             client=w.client, year=2025, kind="servicing", amount=Decimal("10")).pk},
         get=everyone(405), post=only(EDITS, 302)),
+    "analytics:opportunity-create": Route(kwargs=client_pk, get=everyone(405), post=only(EDITS, 302),
+                                          data=lambda w: {"product": "Balanced fund", "amount": "500000",
+                                                          "currency": "CNY", "stage": "identified",
+                                                          "expected_close_on": str(timezone.localdate() + timedelta(days=30)),
+                                                          "notes": ""}),
+    "analytics:opportunity-stage": Route(
+        kwargs=lambda w: {"pk": Opportunity.objects.create(
+            client=w.client, product="Term deposit", amount=Decimal("1000"), expected_close_on=timezone.localdate()).pk},
+        get=everyone(405), post=only(EDITS, 302), data=lambda w: {"stage": "proposed"}),
+    "analytics:pipeline": Route(get=everyone(200), post=everyone(405)),
     "analytics:segment-value": Route(get=everyone(200), post=everyone(405)),
     "analytics:lifecycle": Route(get=everyone(200), post=everyone(405)),
     # --- api: the REST API (token or session; another RM's client is 404, a role that may not write 403)
