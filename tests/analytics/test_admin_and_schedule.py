@@ -85,8 +85,9 @@ def test_the_value_page_keeps_its_query_count_as_records_grow(client, owner, cli
     client.get(reverse("analytics:client-value", args=[client_record.pk]))
     # session, user, roles, notifications; client, may-edit; working: settings, fee rates (the tiers'
     # churn is cached), snapshots, revenue, costs, referrals, estimate; records: costs, revenue,
-    # referrals made, referred by, estimate, stored value; the referral form's picker renders no clients
-    with django_assert_num_queries(19):
+    # referrals made, referred by, estimate, stored value; opportunities; the referral form's picker
+    # renders no clients
+    with django_assert_num_queries(20):
         assert client.get(reverse("analytics:client-value", args=[client_record.pk])).status_code == 200
 
 
