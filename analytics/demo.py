@@ -1,4 +1,5 @@
-"""Demo client value: costs, other revenue, referrals and prospect estimates for the new demo clients,
+"""Demo client value: costs, other revenue, referrals, prospect estimates and cross-sell opportunities
+for the new demo clients,
 a believable churn history, then every demo client's stored lifetime value.
 
 Demo clients are new on each run, so running ``demo_data`` again adds records only for the new ones.
@@ -19,10 +20,12 @@ from crm.models import Client, LifecycleTransition, User
 from portfolios.selectors import cents
 
 from . import services
-from .models import CostRecord, ProspectEstimate, Referral, RevenueRecord
+from .models import CostRecord, Opportunity, ProspectEstimate, Referral, RevenueRecord
 
 _REVENUE = ["Structured deposit commission 结构性存款佣金", "FX spread 外汇点差", "Insurance commission 保险佣金",
             "Loan interest margin 贷款利差"]
+_PRODUCTS = ["Balanced fund 平衡型基金", "Term deposit 定期存款", "Private bond 私募债", "Whole-life insurance 终身寿险",
+             "Structured note 结构性票据", "Family trust 家族信托"]
 _COST_KINDS = [(CostRecord.Kind.SERVICING, 5), (CostRecord.Kind.PRICE_CONCESSION, 2), (CostRecord.Kind.OTHER, 1)]
 
 
@@ -46,10 +49,37 @@ def _churn_history(rows, *, rng: random.Random, today: date, admin) -> int:
     return len(moved)
 
 
+def _opportunities(rows, *, rng: random.Random, today: date, now) -> list[Opportunity]:
+    """About a quarter of the demo clients get one or two cross-sell opportunities: most open, with
+    an expected close in the coming months, some won or lost over the past year."""
+    opportunities = []
+    for pk, stage, _created_at, aum, manager_id in rows:
+        if stage == Client.LifecycleStage.TERMINATION or manager_id is None or rng.random() > 0.25:
+            continue
+        for _n in range(rng.choice([1, 1, 2])):
+            outcome = rng.choices(["open", Opportunity.Stage.WON, Opportunity.Stage.LOST], weights=[7, 2, 1])[0]
+            if outcome == "open":
+                stage_now, close_on = rng.choice(Opportunity.OPEN), today + timedelta(days=rng.randrange(3, 180))
+                changed_at = now - timedelta(days=rng.randrange(0, 30))
+            else:
+                stage_now, close_on = outcome, today - timedelta(days=rng.randrange(5, 330))
+                changed_at = now - timedelta(days=(today - close_on).days)
+            opportunities.append(Opportunity(
+                client_id=pk, product=rng.choice(_PRODUCTS), currency="CNY", stage=stage_now,
+                amount=cents(max(aum, Decimal("100000")) * Decimal(rng.choice(["0.05", "0.1", "0.2"]))),
+                expected_close_on=close_on, owner_id=manager_id, stage_changed_by_id=manager_id,
+                created_at=changed_at - timedelta(days=rng.randrange(0, 60)), stage_changed_at=changed_at))
+    return opportunities
+
+
 def analytics_demo_build(*, clients: list[int], rng: random.Random) -> str:
     today = timezone.localdate()
     admin = User.objects.filter(is_superuser=True).order_by("pk").first()
     rows = list(Client.objects.filter(pk__in=clients).values_list("pk", "lifecycle_stage", "created_at", "aum_total"))
+    opportunities = _opportunities(
+        Client.objects.filter(pk__in=clients).values_list("pk", "lifecycle_stage", "created_at", "aum_total",
+                                                          "primary_manager_id"), rng=rng, today=today,
+        now=timezone.now())
     costs, revenue, estimates, referrals = [], [], [], []
     now = timezone.now()
     sample = [row for row in rows if rng.random() < 0.6]
@@ -98,10 +128,10 @@ def analytics_demo_build(*, clients: list[int], rng: random.Random) -> str:
         moved = _churn_history([(pk, stage, created) for pk, stage, created, _aum in rows], rng=rng, today=today,
                                admin=admin)
         for model, objs in ((CostRecord, costs), (RevenueRecord, revenue), (ProspectEstimate, estimates),
-                            (Referral, referrals)):
+                            (Referral, referrals), (Opportunity, opportunities)):
             if objs:
                 bulk_create_with_history(objs, model, batch_size=500, default_user=admin,
                                          default_change_reason="Demo data")
     stored = services.client_values_recompute()
     return (f"client value: {len(costs)} costs, {len(revenue)} revenue records, {len(referrals)} referrals, "
-            f"{len(estimates)} prospect estimates, {moved} past endings; {stored} lifetime values stored")
+            f"{len(estimates)} prospect estimates, {len(opportunities)} opportunities, {moved} past endings; {stored} lifetime values stored")

@@ -4,8 +4,10 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.utils import timezone
 
+from analytics.models import Opportunity
 from crm import demo
 from crm.models import Assignment, Client, Household, HouseholdMember, LifecycleTransition, Team, User
 from crm.normalisers import credit_code_normalise, resident_id_normalise
@@ -81,6 +83,11 @@ def test_it_makes_a_believable_book():
     assert not clients.filter(lifecycle_stage="termination").exclude(
         lifecycle_transitions__to_stage="termination").exists()
     assert clients.first().history.exists()
+    # Cross-sell is on the pipeline page: open opportunities close ahead, won and lost ones behind.
+    opportunities = Opportunity.objects.filter(client__in=clients)
+    assert opportunities.filter(stage__in=Opportunity.OPEN, expected_close_on__gt=timezone.localdate()).exists()
+    assert opportunities.filter(stage=Opportunity.Stage.WON, expected_close_on__lt=timezone.localdate()).exists()
+    assert not opportunities.exclude(owner_id=F("client__primary_manager_id")).exists()
     # Household members share their RM, so the household page is whole for that RM.
     for household in Household.objects.prefetch_related("members__client"):
         assert len({m.client.primary_manager_id for m in household.members.all()}) == 1
