@@ -51,7 +51,7 @@ from django.utils.translation import gettext as _
 from crm import access
 from crm.models import Client, LifecycleTransition, Team, User
 from portfolios.models import AssetClass, ValuationSnapshot
-from portfolios.selectors import FxRateMissing, base_currency, cents, fx_rates, plain
+from portfolios.selectors import base_currency, cents, fx_rates_found, plain
 
 from . import maths
 from .models import (
@@ -322,17 +322,7 @@ def fx_table(*, currencies: set[str], years: list[int], today: date) -> dict[int
     """Rates to the base currency on the last day of each year (today for the current one): one query a
     year with foreign currencies. A currency with no rate is left out (its amounts are skipped, with a
     warning) rather than stopping every client's value."""
-    table = {}
-    for year in years:
-        on_date = min(date(year, 12, 31), today)
-        wanted = set(currencies)
-        while True:
-            try:
-                table[year] = fx_rates(currencies=wanted, on_date=on_date)
-                break
-            except FxRateMissing as missing:
-                wanted.discard(missing.currency)
-    return table
+    return {year: fx_rates_found(currencies=currencies, on_date=min(date(year, 12, 31), today)) for year in years}
 
 
 class _Converter:
