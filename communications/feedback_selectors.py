@@ -111,7 +111,8 @@ class Score:
         return self._share(self.detractors)
 
 
-_COUNTS = {
+# What NPS and CSAT are computed from: counts that add up across months and groups (``Score.add``).
+FEEDBACK_COUNTS = {
     "answers": Count("pk"),
     "nps_responses": Count("nps"),
     "promoters": Count("pk", filter=Q(nps__gte=PROMOTER_MIN)),
@@ -209,13 +210,13 @@ def satisfaction_report(*, user, dimension: str, today: date | None = None) -> d
     monthly = answers.annotate(month=TruncMonth("submitted_at"))
 
     overall = SatisfactionGroup(key="all", label=_("All visible clients"))
-    for row in monthly.values("month").annotate(**_COUNTS):
+    for row in monthly.values("month").annotate(**FEEDBACK_COUNTS):
         score = overall.by_month.setdefault(_local_month(row["month"]), Score())
         score.add(row)
         overall.total.add(row)
 
     groups: dict = {}
-    for row in monthly.values("month", *_GROUP_FIELDS[dimension]).annotate(**_COUNTS):
+    for row in monthly.values("month", *_GROUP_FIELDS[dimension]).annotate(**FEEDBACK_COUNTS):
         key, label = _group_key_label(dimension, row)
         group = groups.setdefault(key, SatisfactionGroup(key=key, label=str(label)))
         group.by_month.setdefault(_local_month(row["month"]), Score()).add(row)

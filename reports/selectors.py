@@ -255,26 +255,14 @@ def dashboard_attention_panel(*, request) -> dict:
 
 def feedback_scores(feedback: QuerySet[Feedback]) -> dict:
     """NPS and CSAT of ``feedback`` in one aggregate query (communications' arithmetic)."""
-    return feedback_scores_of(feedback.order_by().aggregate(**FEEDBACK_COUNTS))
-
-
-# What NPS and CSAT are computed from: counts that add up across groups (communications' definitions).
-FEEDBACK_COUNTS = {
-    "answers": Count("pk"), "nps_responses": Count("nps"),
-    "promoters": Count("pk", filter=Q(nps__gte=feedback_selectors.PROMOTER_MIN)),
-    "detractors": Count("pk", filter=Q(nps__lte=feedback_selectors.DETRACTOR_MAX)),
-    "csat_responses": Count("csat"), "csat_total": Sum("csat"),
-}
+    return feedback_scores_of(feedback.order_by().aggregate(**feedback_selectors.FEEDBACK_COUNTS))
 
 
 def feedback_scores_of(row: dict) -> dict:
-    """Answers, NPS and CSAT from a row of ``FEEDBACK_COUNTS``."""
-    return {
-        "answers": row["answers"],
-        "nps": feedback_selectors.nps_score(promoters=row["promoters"], detractors=row["detractors"],
-                                            responses=row["nps_responses"]),
-        "csat": feedback_selectors.csat_average(total=row["csat_total"] or 0, responses=row["csat_responses"]),
-    }
+    """Answers, NPS and CSAT from a row of communications' ``FEEDBACK_COUNTS``."""
+    score = feedback_selectors.Score()
+    score.add(row)
+    return {"answers": score.answers, "nps": score.nps, "csat": score.csat}
 
 
 def dashboard_feedback(*, user, today: date | None = None) -> dict:
@@ -416,7 +404,7 @@ def team_dashboard(*, user, team_id: int | None = None, today: date | None = Non
     for r in Feedback.objects.filter(
             client__in=client_ids, submitted_at__gte=timezone.make_aware(
                 timezone.datetime(since.year, since.month, since.day))).values("client__primary_manager_id").annotate(
-            **FEEDBACK_COUNTS):
+            **feedback_selectors.FEEDBACK_COUNTS):
         rows[r["client__primary_manager_id"]].feedback = feedback_scores_of(r)
 
     ordered = [rows[pk] for pk in manager_ids]
