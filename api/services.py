@@ -125,8 +125,5 @@ def holdings_upsert(*, user, positions: list[dict]) -> dict:
             if changed:
                 day = position["valuation_date"]
                 refresh[account.client_id] = max(refresh.get(account.client_id, day), day)
-        queued = sum(
-            portfolio_services.valuations_refresh_enqueue(
-                client_ids=[client for client, day in refresh.items() if day == on], valuation_date=on)
-            for on in sorted(set(refresh.values())))
+        queued = portfolio_services.valuations_refresh_enqueue_latest(latest_date_by_client=refresh)
     return {**counts, "revaluations_queued": queued, "holdings": holdings}

@@ -85,6 +85,15 @@ def valuations_refresh_enqueue(*, client_ids, valuation_date: date) -> int:
     return len(ids)
 
 
+def valuations_refresh_enqueue_latest(*, latest_date_by_client: dict[int, date]) -> int:
+    """Queue each client's revaluation on the latest valuation date its changed holdings carry
+    (what positions arriving by import or API change); returns how many were queued."""
+    return sum(
+        valuations_refresh_enqueue(client_ids=[client_id for client_id, latest in latest_date_by_client.items()
+                                               if latest == on], valuation_date=on)
+        for on in sorted(set(latest_date_by_client.values())))
+
+
 def holding_upsert(
     *, account: Account, instrument: Instrument, quantity: Decimal, cost: Decimal, market_value: Decimal,
     currency: str, valuation_date: date, is_illiquid: bool | None = None, recorded_by=None, reason: str = "",

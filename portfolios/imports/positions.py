@@ -320,10 +320,7 @@ class PositionsImport(ImportKind):
                                                         reason=reason, **_values(p))
             if changed:
                 refresh[p.client.pk] = max(refresh.get(p.client.pk, p.valuation_date), p.valuation_date)
-        queued = sum(
-            services.valuations_refresh_enqueue(client_ids=[c for c, d in refresh.items() if d == on], valuation_date=on)
-            for on in sorted(set(refresh.values()))
-        )
+        queued = services.valuations_refresh_enqueue_latest(latest_date_by_client=refresh)
         report.result = {"created": report.new_count, "updated": report.update_count,
                          "skipped": report.unchanged_count, "errors": 0, "revaluations_queued": queued}
 
