@@ -22,8 +22,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-if __name__ == "__main__":  # imported by a test, the settings are loaded already: leave the environment alone
-    os.environ.setdefault("DEBUG", "1")
+if __name__ == "__main__" and not os.environ.get("DEBUG"):
+    # The production settings (README: Deploy), as the load test runs them: no debug cursor or
+    # template debugging in the timings; plain HTTP on loopback; hashed static files in its own
+    # folder. DEBUG=1 in the environment times the development settings instead. (Imported by a
+    # test, the settings are loaded already: the environment is left alone.)
+    os.environ.setdefault("SECRET_KEY", "bench-" + os.urandom(24).hex())
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    os.environ.setdefault("SECURE_COOKIES", "0")
+    os.environ.setdefault("CRM_VAR_DIR", str(ROOT / "var" / "bench"))
 
 import django  # noqa: E402
 
@@ -84,8 +91,9 @@ class QueryCounter:
 
 # --- the data set -------------------------------------------------------------------------------
 
-def database_recreate() -> None:
-    """Drop and create the configured database (a bench database only: the caller checked the marker)."""
+def database_recreate(*, drop: bool = True) -> None:
+    """Drop (unless ``drop`` is false) and create the configured database (a bench database only:
+    the caller checked the marker, or the database does not exist yet)."""
     import psycopg
 
     params = connection.get_connection_params()
@@ -93,8 +101,21 @@ def database_recreate() -> None:
     connections.close_all()
     admin_params = {k: v for k, v in params.items() if k in ("host", "port", "user", "password")}
     with psycopg.connect(dbname="postgres", autocommit=True, **admin_params) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if drop:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def database_exists() -> bool:
+    from django.db.utils import OperationalError
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as error:
+        if "does not exist" not in str(error):
+            raise
+        return False
+    return True
 
 
 def dataset_ready(*, clients: int, rebuild: bool, log=print) -> Result:
@@ -484,6 +505,9 @@ def main(argv=None) -> None:
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     parser.add_argument("--job", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
+    if connection.vendor == "postgresql" and not options.job and not database_exists():
+        print(f"Creating the database {settings.DATABASES['default']['NAME']!r} ...")
+        database_recreate(drop=False)
     if connection.vendor != "postgresql":
         raise SystemExit("The benchmark runs on PostgreSQL only: set DATABASE_URL to a scratch database, e.g. "
                          "DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench scripts/bench")
@@ -492,16 +516,24 @@ def main(argv=None) -> None:
             print(json.dumps(row), flush=True)
         return
     results = [dataset_ready(clients=options.clients, rebuild=options.rebuild)]
+    if not settings.DEBUG:  # the manifest of hashed static files the pages' templates look up
+        call_command("collectstatic", interactive=False, verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         jit = cursor.fetchone()[0]
-    print(f"\nPages: {options.repeat} requests each after a warm-up (jit={jit}) ...")
+    print(f"\nPages: {options.repeat} requests each after a warm-up (jit={jit}, "
+          f"{'development' if settings.DEBUG else 'production'} settings) ...")
     if options.pages:
         settings.ALLOWED_HOSTS = ["*"]
         results += pages_run(repeat=options.repeat)
     if options.jobs:
         print(f"\nJobs ({', '.join(options.jobs)}), each in its own process ...")
         results += jobs_run(options)
+        # The jobs wrote reminders, snapshots and history rows: fresh statistics (and a vacuumed
+        # visibility map, for index-only scans), so the next run's pages are planned on the data as it is.
+        connections.close_all()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
     output = table(results)
     print("\n" + output)
     if options.markdown:
