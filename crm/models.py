@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -226,6 +227,8 @@ class Client(models.Model):
         indexes = [
             models.Index(fields=["primary_manager", "legal_name"], name="client_manager_name_idx"),
             models.Index(fields=["aum_total"], name="client_aum_idx"),
+            # The import's duplicate search compares e-mails case-insensitively (crm.imports.matching).
+            models.Index(Lower("email"), name="client_email_lower_idx"),
         ]
 
     def __str__(self) -> str:
