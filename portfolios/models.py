@@ -92,7 +92,12 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.institution} {self.account_number or self.name}".strip()
+        return self.label(str(self.institution), self.account_number, self.name)
+
+    @staticmethod
+    def label(institution: str, account_number: str, name: str) -> str:
+        """How pages and alerts name an account (also from values rows, without an instance)."""
+        return f"{institution} {account_number or name}".strip()
 
 
 class Instrument(models.Model):
@@ -593,6 +598,8 @@ class Alert(models.Model):
 
     @staticmethod
     def message_stored(details: dict) -> str:
+        if translation.get_language() == settings.LANGUAGE_CODE:  # e.g. a batch storing many under one override
+            return message_render(details["message_template"], details["message_params"])
         with translation.override(settings.LANGUAGE_CODE):
             return message_render(details["message_template"], details["message_params"])
 
@@ -645,10 +652,13 @@ def message_render(template: str, params: dict) -> str:
     return gettext(template) % params
 
 
+_ASSET_CLASS_CODES = frozenset(AssetClass.values)  # AssetClass.values builds a list on each use
+
+
 def label_translate(value: str) -> str:
     """A stored English label (an asset class, a region, …) in the active language; an asset
     class stored by its code shows its label; what the catalogue does not know stays as it is."""
-    if value in AssetClass.values:
+    if value in _ASSET_CLASS_CODES:
         return str(AssetClass(value).label)
     return gettext(value)
 

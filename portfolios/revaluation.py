@@ -20,10 +20,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
+
+from simple_history.utils import bulk_create_with_history
 
 from crm.history import history_bulk_update, request_attrs
 from crm.models import Client
@@ -91,51 +94,81 @@ class BatchResult:
     failed: dict[int, FxRateMissing]  # clients not valued: a currency they hold has no FX rate
 
 
+@dataclass(slots=True)
+class _OpenAlert:
+    """An open alert as the batch reads it: values, not a model instance (the book has a few per
+    client, and most stay as they are)."""
+
+    pk: int
+    client_id: int
+    kind: str
+    subject: str
+    details: dict
+
+
 class _AlertBook:
     """The batch's open alerts and the writes decided so far, so the rules read as they would
-    one alert at a time: resolving what is open, raising one alert per (client, kind, subject)."""
+    one alert at a time: resolving what is open, raising one alert per (client, kind, subject).
+    Only the alerts that change are loaded as model instances, when the book is saved."""
 
-    def __init__(self, alerts, now):
+    def __init__(self, client_ids, now):
         self.now = now
-        self.open: dict[int, dict[tuple[str, str], Alert]] = {}  # by client, then (kind, subject)
-        for alert in alerts:
+        self.open: dict[int, dict[tuple[str, str], _OpenAlert | Alert]] = {}  # by client, then (kind, subject)
+        rows = Alert.objects.filter(client_id__in=client_ids, resolved_at__isnull=True).values_list(
+            "pk", "client_id", "kind", "subject", "details")
+        for row in rows:
+            alert = _OpenAlert(*row)
             self.open.setdefault(alert.client_id, {})[(alert.kind, alert.subject)] = alert
-        self.changed: dict[int, Alert] = {}  # existing alerts resolved or reworded, by pk
+        self.resolved: set[int] = set()  # pks of existing alerts resolved
+        self.reworded: dict[int, dict] = {}  # new details of existing alerts, by pk
         self.created: list[Alert] = []
 
-    def open_for(self, client_id: int, kinds) -> dict[tuple[str, str], Alert]:
+    def open_for(self, client_id: int, kinds) -> dict[tuple[str, str], _OpenAlert | Alert]:
         return {key: alert for key, alert in self.open.get(client_id, {}).items() if key[0] in kinds}
 
-    def resolve(self, alert: Alert) -> None:
-        alert.resolved_at = self.now
+    def resolve(self, alert: _OpenAlert | Alert) -> None:
         self.open.get(alert.client_id, {}).pop((alert.kind, alert.subject), None)
-        if alert.pk is not None:
-            self.changed[alert.pk] = alert
+        if isinstance(alert, Alert):
+            alert.resolved_at = self.now  # raised in this batch: stored resolved
+        else:
+            self.resolved.add(alert.pk)
 
     def resolve_open(self, client_id: int, kind: str, subject: str) -> None:
         if (alert := self.open.get(client_id, {}).get((kind, subject[:200]))) is not None:
             self.resolve(alert)
 
-    def reword(self, alert: Alert, details: dict) -> None:
-        alert.message, alert.details = Alert.message_stored(details), details
-        self.changed[alert.pk] = alert
+    def reword(self, alert: _OpenAlert, details: dict) -> None:
+        alert.details = details
+        self.reworded[alert.pk] = details
 
     def raise_(self, client_id: int, kind: str, subject: str, details: dict) -> None:
-        """Open an alert; ``details`` carries its message (see Alert.message_details)."""
-        alert = Alert(client_id=client_id, kind=kind, subject=subject[:200],
-                      message=Alert.message_stored(details)[:500], details=details, raised_at=self.now)
-        # The client exists (its row is locked); the open-alert constraint is the database's to enforce.
-        alert.full_clean(exclude=["client"], validate_unique=False, validate_constraints=False)
+        """Open an alert; ``details`` carries its message (see Alert.message_details), stored by ``save``.
+
+        No full_clean (it cost more than valuing the client, and a first run raises a few alerts a
+        client): the kind is checked, the texts are cut to their columns' lengths, the client exists
+        (its row is locked) and the open-alert constraint is the database's to enforce."""
+        alert = Alert(client_id=client_id, kind=Alert.Kind(kind), subject=subject[:200], details=details,
+                      raised_at=self.now)
         self.open.setdefault(client_id, {})[(alert.kind, alert.subject)] = alert
         self.created.append(alert)
 
     def save(self) -> None:
-        # Resolutions first, so a new alert on a subject never meets the one it replaces still open.
-        history_bulk_update(list(self.changed.values()), Alert, ["resolved_at", "message", "details"],
-                            user=None, reason="")
-        if self.created:
-            from simple_history.utils import bulk_create_with_history
-
+        # The messages in the site's language, under one override rather than one per alert.
+        with translation.override(settings.LANGUAGE_CODE):
+            # Resolutions first, so a new alert on a subject never meets the one it replaces still open.
+            changed = list(Alert.objects.filter(pk__in=self.resolved | set(self.reworded))) if (
+                self.resolved or self.reworded) else []
+            for alert in changed:
+                if alert.pk in self.reworded:
+                    alert.details = self.reworded[alert.pk]
+                    alert.message = Alert.message_stored(alert.details)
+                if alert.pk in self.resolved:
+                    alert.resolved_at = self.now
+            history_bulk_update(changed, Alert, ["resolved_at", "message", "details"], user=None, reason="")
+            if not self.created:
+                return
+            for alert in self.created:
+                alert.message = Alert.message_stored(alert.details)[:500]
             bulk_create_with_history(self.created, Alert, batch_size=500, custom_historical_attrs=request_attrs())
 
 
@@ -161,10 +194,9 @@ def valuations_refresh(*, client_ids, valuation_date: date, context: ValuationCo
     assert context.on_date == valuation_date
     clients = list(Client.objects.select_for_update().filter(pk__in=list(client_ids)).order_by("pk"))
     ids = [client.pk for client in clients]
-    holdings = _group(selectors.holding_list_for_clients(client_ids=ids), key=lambda h: h.account.client_id)
+    holdings = _group(selectors.holding_list_for_clients(client_ids=ids), key=lambda h: h.account__client_id)
     rates = context.rates_for({h.currency for rows in holdings.values() for h in rows})
-    alerts = Alert.objects.filter(client_id__in=ids, resolved_at__isnull=True)
-    book = _AlertBook(alerts, timezone.now())
+    book = _AlertBook(ids, timezone.now())
     result = BatchResult(snapshots={}, failed={})
 
     summaries: dict[int, PortfolioSummary] = {}
@@ -200,16 +232,17 @@ def valuations_refresh(*, client_ids, valuation_date: date, context: ValuationCo
 
 def _snapshots_save(summaries: dict[int, PortfolioSummary], valuation_date: date) -> dict[int, ValuationSnapshot]:
     """Upsert the day's snapshot of each client whose values differ from the stored one."""
-    snapshots = {s.client_id: s for s in ValuationSnapshot.objects.filter(client_id__in=list(summaries),
-                                                                           valuation_date=valuation_date)}
-    changed = []
+    stored = {row[1]: row for row in ValuationSnapshot.objects.filter(
+        client_id__in=list(summaries), valuation_date=valuation_date,
+    ).values_list("pk", "client_id", "aum", "currency", "by_asset_class")}
+    snapshots, changed = {}, []
     for client_id, summary in summaries.items():
         by_class = {total.asset_class: str(total.amount_base) for total in summary.by_asset_class}
-        snapshot = snapshots.setdefault(client_id, ValuationSnapshot(client_id=client_id, valuation_date=valuation_date))
-        if snapshot.pk is None or (snapshot.aum, snapshot.currency, snapshot.by_asset_class) != (
-            summary.aum_base, summary.base_currency, by_class
-        ):
-            snapshot.aum, snapshot.currency, snapshot.by_asset_class = summary.aum_base, summary.base_currency, by_class
+        pk, _client_id, aum, currency, by_asset_class = stored.get(client_id) or (None, client_id, None, "", None)
+        snapshot = snapshots[client_id] = ValuationSnapshot(
+            pk=pk, client_id=client_id, valuation_date=valuation_date, aum=summary.aum_base,
+            currency=summary.base_currency, by_asset_class=by_class)
+        if pk is None or (aum, currency, by_asset_class) != (summary.aum_base, summary.base_currency, by_class):
             # by_asset_class is built above; an empty portfolio's {} is a valid value the field calls blank.
             snapshot.full_clean(validate_unique=False, exclude=["client", "by_asset_class"])
             changed.append(snapshot)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_noop
@@ -28,6 +28,7 @@ from crm.scales import RiskBasis, RiskLevel, rating_highest_suitable, rating_sui
 
 from .models import (
     SEVERITY_CSS,
+    Account,
     Alert,
     AlertSeverity,
     AssetClass,
@@ -213,21 +214,32 @@ class PortfolioSummary:
         return tuple(row for row in self.allocation_rows if row.outside_band)
 
 
-def holding_list_for_client(*, client: Client) -> QuerySet[Holding]:
-    """The client's holdings in active accounts, with what a summary row shows, in one query."""
+# What a summary row needs of a holding, read as values rather than model instances (the daily
+# revaluation reads a million holdings; four model instances each cost more than the valuation).
+HOLDING_VALUES = (
+    "pk", "account_id", "account__client_id", "account__account_number", "account__name",
+    "account__institution__name", "account__institution__is_bank", "instrument_id", "instrument__code",
+    "instrument__name", "instrument__asset_class", "instrument__region", "instrument__industry",
+    "instrument__issuer", "instrument__liquidity_tier", "instrument__risk_rating", "quantity", "cost",
+    "market_value", "currency", "valuation_date", "is_illiquid", "stop_loss_breached",
+)
+
+
+def holding_list_for_client(*, client: Client) -> QuerySet:
+    """The client's holdings in active accounts, as named rows of ``HOLDING_VALUES``, in one query."""
     return (
         Holding.objects.filter(account__client=client, account__is_active=True)
-        .select_related("account__institution", "instrument")
         .order_by("instrument__asset_class", "instrument__code", "account_id")
+        .values_list(*HOLDING_VALUES, named=True)
     )
 
 
-def holding_list_for_clients(*, client_ids) -> QuerySet[Holding]:
+def holding_list_for_clients(*, client_ids) -> QuerySet:
     """``holding_list_for_client`` of many clients in one query, in client order."""
     return (
         Holding.objects.filter(account__client_id__in=list(client_ids), account__is_active=True)
-        .select_related("account__institution", "instrument")
         .order_by("account__client_id", "instrument__asset_class", "instrument__code", "account_id")
+        .values_list(*HOLDING_VALUES, named=True)
     )
 
 
@@ -278,23 +290,24 @@ def portfolio_summary(*, client: Client, on_date: date | None = None) -> Portfol
     )
 
 
-def portfolio_summary_build(*, client: Client, on_date: date, holdings: list[Holding], rates: dict[str, Decimal],
+def portfolio_summary_build(*, client: Client, on_date: date, holdings: list, rates: dict[str, Decimal],
                             allocation: ModelAllocation | None, open_alerts: tuple[Alert, ...]) -> PortfolioSummary:
     """``portfolio_summary`` from data already loaded (no query; the allocation's weights
     prefetched), so the daily revaluation can load it for many clients at once."""
     base = base_currency()
-    labels: dict[str, str] = {}
+    labels = _class_labels()
     values = [cents(h.market_value * rates[h.currency.upper()]) for h in holdings]
     aum = sum(values, ZERO)
 
     rows = tuple(
         HoldingRow(
-            holding_id=h.pk, account_id=h.account_id, account=str(h.account),
-            institution=h.account.institution.name, institution_is_bank=h.account.institution.is_bank,
-            instrument_id=h.instrument_id, instrument_code=h.instrument.code, instrument_name=h.instrument.name,
-            asset_class=h.instrument.asset_class, asset_class_label=_class_label(h.instrument.asset_class, labels),
-            region=h.instrument.region, industry=h.instrument.industry, issuer=h.instrument.issuer,
-            liquidity_tier=h.instrument.liquidity_tier, risk_rating=h.instrument.risk_rating,
+            holding_id=h.pk, account_id=h.account_id,
+            account=Account.label(h.account__institution__name, h.account__account_number, h.account__name),
+            institution=h.account__institution__name, institution_is_bank=h.account__institution__is_bank,
+            instrument_id=h.instrument_id, instrument_code=h.instrument__code, instrument_name=h.instrument__name,
+            asset_class=h.instrument__asset_class, asset_class_label=_class_label(h.instrument__asset_class, labels),
+            region=h.instrument__region, industry=h.instrument__industry, issuer=h.instrument__issuer,
+            liquidity_tier=h.instrument__liquidity_tier, risk_rating=h.instrument__risk_rating,
             quantity=h.quantity, cost=h.cost, market_value=h.market_value, currency=h.currency.upper(),
             fx_rate=rates[h.currency.upper()], market_value_base=value, weight=percent(value, aum),
             valuation_date=h.valuation_date, is_illiquid=h.is_illiquid, stop_loss_breached=h.stop_loss_breached,
@@ -324,7 +337,7 @@ def portfolio_summary_build(*, client: Client, on_date: date, holdings: list[Hol
         allocation_rows: tuple[AllocationRow, ...] = ()
     else:
         reason = ""
-        allocation_rows = _allocation_rows(allocation, class_amounts, aum)
+        allocation_rows = _allocation_rows(allocation, class_amounts, aum, labels)
 
     return PortfolioSummary(
         client_id=client.pk, on_date=on_date, base_currency=base, aum_base=aum, holdings=rows,
@@ -350,14 +363,24 @@ def _class_order(asset_class: str) -> int:
     return _CLASS_ORDER.get(asset_class, len(_CLASS_ORDER))
 
 
+_CLASS_LABELS: dict[str, dict[str, str]] = {}  # by language: the asset class labels looked up so far
+
+
+def _class_labels() -> dict[str, str]:
+    """The asset class labels of the active language looked up so far (gettext per row would cost
+    more than the valuation of the row)."""
+    return _CLASS_LABELS.setdefault(translation.get_language() or "", {})
+
+
 def _class_label(asset_class: str, labels: dict[str, str]) -> str:
-    """The class's label in the active language, looked up once per summary (``labels``)."""
+    """The class's label in the active language; ``labels`` is ``_class_labels()``."""
     if asset_class not in labels:
         labels[asset_class] = str(AssetClass(asset_class).label)
     return labels[asset_class]
 
 
-def _allocation_rows(allocation: ModelAllocation, class_amounts: dict[str, Decimal], aum: Decimal):
+def _allocation_rows(allocation: ModelAllocation, class_amounts: dict[str, Decimal], aum: Decimal,
+                     labels: dict[str, str]):
     """One row per class in the model or held. A class held but absent from the model has a
     target of 0 ± 0. An empty portfolio has no drift (nothing is outside a band)."""
     weights = {w.asset_class: w for w in allocation.weights.all()}
@@ -371,7 +394,7 @@ def _allocation_rows(allocation: ModelAllocation, class_amounts: dict[str, Decim
         actual = percent(amount, aum)
         low, high = max(ZERO, target - tolerance), min(HUNDRED, target + tolerance)
         rows.append(AllocationRow(
-            asset_class=c, label=str(AssetClass(c).label), amount_base=amount, actual=actual,
+            asset_class=c, label=_class_label(c, labels), amount_base=amount, actual=actual,
             target=target, tolerance=tolerance, band_low=low, band_high=high,
             drift=(actual - target).quantize(PERCENT_PLACES),
             # The shown (two-decimal) percentage decides, so the page and the flag never disagree.
@@ -941,7 +964,7 @@ def client_portfolio_panel(*, request, client: Client) -> dict:
         allocation = model_allocation_current(risk_level=client.risk_level, on_date=today)
         has_target = allocation is not None
         if allocation is not None:
-            class_rows = _allocation_rows(allocation, amounts, snapshot.aum)
+            class_rows = _allocation_rows(allocation, amounts, snapshot.aum, _class_labels())
         else:
             class_rows = tuple(
                 AllocationRow(asset_class=c, label=str(AssetClass(c).label) if c in AssetClass.values else c,
