@@ -9,16 +9,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, JSONObject, TruncMonth
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from crm import access
-from crm.attention import AttentionItem
+from crm.attention import due_rows, url_with_id
 from crm.models import Client
 
 from .models import Complaint, Feedback, FeedbackSettings
@@ -311,20 +310,17 @@ def complaint_assignees(*, complaint: Complaint) -> QuerySet:
             .order_by("first_name", "last_name", "username"))
 
 
-def complaint_overdue_items(*, today: date, horizon_days: int) -> list[AttentionItem]:
+def complaint_overdue_rows(*, today: date, horizon_days: int) -> QuerySet:
     """crm.attention source: complaints past their SLA due date, not resolved or rejected, for the
-    assignee (else the client's RM). One query for any number of complaints."""
-    rows = (Complaint.objects.filter(status__in=OPEN_STATUSES, due_on__lt=today).order_by("due_on", "id")
-            .values_list("pk", "client_id", "assignee_id", "client__primary_manager_id", "due_on"))
-    return [
-        AttentionItem(
-            client_id=client_id, manager_id=assignee_id or manager_id, kind=COMPLAINT_OVERDUE, due_on=due_on,
-            summary=gettext_noop("Complaint not resolved by its due date, %(due_on)s"),
-            params={"due_on": due_on.isoformat()},
-            url=reverse("communications:complaint-detail", kwargs={"pk": pk}),
-        )
-        for pk, client_id, assignee_id, manager_id, due_on in rows
-    ]
+    assignee (else the client's RM), as ``crm.attention.due_rows``: one row per client and due date,
+    the earliest complaint's."""
+    overdue = Complaint.objects.filter(status__in=OPEN_STATUSES, due_on__lt=today).order_by()
+    earlier = overdue.filter(client_id=OuterRef("client_id"), due_on=OuterRef("due_on"), pk__lt=OuterRef("pk"))
+    return due_rows(
+        overdue.exclude(Exists(earlier)),
+        client_id=F("client_id"), manager_id=Coalesce("assignee_id", "client__primary_manager_id"),
+        due_on=F("due_on"), summary=gettext_noop("Complaint not resolved by its due date, %(due_on)s"),
+        params=JSONObject(due_on=F("due_on")), url=url_with_id("communications:complaint-detail", F("pk")))
 
 
 def client_feedback_summary(*, client: Client) -> dict:

@@ -20,5 +20,5 @@ def feedback_register() -> None:
         template="communications/feedback/client_panel.html", context=feedback_views.client_feedback_panel))
     attention.register(attention.AttentionSource(
         kind=feedback_selectors.COMPLAINT_OVERDUE, label=_("Complaint overdue"),
-        collect=feedback_selectors.complaint_overdue_items, order=10))
+        due=feedback_selectors.complaint_overdue_rows, order=10))
     demo.demo_step_register(demo.DemoStep(key="feedback", build=feedback_demo_build, order=40))  # before the reminder scan (50)

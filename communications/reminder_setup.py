@@ -17,7 +17,7 @@ def reminders_register() -> None:
         template="communications/includes/client_panel.html", context=selectors.client_timeline_panel))
     panels.facts_register(panels.FactSource(key="communications", order=60, collect=selectors.client_facts))
     attention.register(attention.AttentionSource(
-        kind=selectors.KIND_REVIEW, label=_("Reviews due"), collect=selectors.review_items_due, order=20))
+        kind=selectors.KIND_REVIEW, label=_("Reviews due"), due=selectors.review_rows_due, order=20))
     attention.register(attention.AttentionSource(
-        kind=selectors.KIND_FOLLOW_UP, label=_("Follow-ups due"), collect=selectors.follow_up_items_due, order=30))
+        kind=selectors.KIND_FOLLOW_UP, label=_("Follow-ups due"), due=selectors.follow_up_rows_due, order=30))
     demo.demo_step_register(demo.DemoStep(key="communications", build=communications_demo_build, order=50))

@@ -1,17 +1,18 @@
 """Reads of contacts, reviews, reminders and notifications, and the Today page.
 
 Who may see which client is ``crm.access``'s answer; every list here starts from it. The two
-attention sources this app registers (``review_items_due``, ``follow_up_items_due``) read the
-whole book in a fixed number of queries, whatever its size.
+attention sources this app registers (``review_rows_due``, ``follow_up_rows_due``) are one query
+each over the whole book, whatever its size.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    Case, CharField, Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery, Value, When, Window,
+)
+from django.db.models.functions import JSONObject, RowNumber
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -66,74 +67,57 @@ def reviews_schedulable() -> QuerySet[Client]:
 # Attention sources (registered in apps.py): whole book, set-based
 # ---------------------------------------------------------------------------
 
-def _client_url(client_id: int) -> str:
-    return reverse("crm:client-detail", args=[client_id])
+def review_rows_due(*, today: date, horizon_days: int) -> QuerySet:
+    """Active clients whose review falls due by ``today + horizon_days`` (overdue ones included), as
+    ``attention.due_rows``."""
+    schedules = ReviewSchedule.objects.filter(
+        due_on__lte=today + timedelta(days=horizon_days), client__status=Client.Status.ACTIVE)
+    return attention.due_rows(
+        schedules, client_id=F("client_id"), manager_id=F("client__primary_manager_id"), due_on=F("due_on"),
+        summary=gettext_noop("Periodic review"), params=JSONObject(),
+        url=attention.url_with_id("communications:review-complete", F("client_id")))
 
 
-def review_items_due(*, today: date, horizon_days: int) -> list[attention.AttentionItem]:
-    """Active clients whose review falls due by ``today + horizon_days`` (overdue ones included):
-    one query."""
-    rows = ReviewSchedule.objects.filter(
-        due_on__lte=today + timedelta(days=horizon_days), client__status=Client.Status.ACTIVE,
-    ).values_list("client_id", "client__primary_manager_id", "due_on").order_by("due_on", "client_id")
-    return [
-        attention.AttentionItem(
-            client_id=client_id, manager_id=manager_id, kind=KIND_REVIEW, due_on=due_on,
-            summary=gettext_noop("Periodic review"), params={},
-            url=reverse("communications:review-complete", args=[client_id]),
-        )
-        for client_id, manager_id, due_on in rows
-    ]
-
-
-def follow_up_items_due(*, today: date, horizon_days: int,
-                        client_id: int | None = None) -> list[attention.AttentionItem]:
-    """Open next steps of contacts due by ``today + horizon_days``, one item per client and due
-    date (so two next steps promised for the same day are one reminder): one query. ``client_id``
-    narrows it to one client (a contact just logged)."""
-    contacts = ContactLog.objects.filter(
-        next_step_due_on__lte=today + timedelta(days=horizon_days), next_step_done_at__isnull=True,
-        client__status=Client.Status.ACTIVE,
-    )
+def follow_up_rows_due(*, today: date, horizon_days: int, client_id: int | None = None) -> QuerySet:
+    """Open next steps of contacts due by ``today + horizon_days``, one row per client and due date
+    (two next steps promised for the same day are one reminder: the first one's words, and how
+    many), as ``attention.due_rows``. ``client_id`` narrows it to one client (a contact just logged)."""
+    open_due = Q(next_step_due_on__lte=today + timedelta(days=horizon_days), next_step_done_at__isnull=True)
+    contacts = ContactLog.objects.filter(open_due, client__status=Client.Status.ACTIVE)
     if client_id is not None:
         contacts = contacts.filter(client_id=client_id)
-    rows = contacts.values_list("client_id", "client__primary_manager_id", "next_step_due_on", "next_step").order_by(
-        "next_step_due_on", "client_id", "id")
-    grouped: dict[tuple[int, date], list] = {}
-    for client_id, manager_id, due_on, next_step in rows:
-        grouped.setdefault((client_id, due_on), [manager_id, []])[1].append(next_step)
-    items = []
-    for (client_id, due_on), (manager_id, steps) in grouped.items():
-        if len(steps) == 1:
-            summary, params = "%(step)s", {"step": steps[0]}  # the RM's own words: nothing to translate
-        else:
-            summary, params = gettext_noop("%(count)s next steps, first: %(step)s"), {
-                "count": len(steps), "step": steps[0]}
-        items.append(attention.AttentionItem(
-            client_id=client_id, manager_id=manager_id, kind=KIND_FOLLOW_UP, due_on=due_on,
-            summary=summary, params=params, url=_client_url(client_id),
-        ))
-    return items
+    # The first open next step of each client and day, with how many there are: no GROUP BY (the
+    # open next steps due are read through their partial index, not the whole contact log).
+    same_day = ContactLog.objects.filter(open_due, client_id=OuterRef("client_id"),
+                                         next_step_due_on=OuterRef("next_step_due_on")).order_by()
+    firsts = contacts.exclude(Exists(same_day.filter(id__lt=OuterRef("id")))).annotate(
+        steps=Subquery(same_day.values("client_id").annotate(steps=Count("id")).values("steps")))
+    one = Q(steps=1)
+    return attention.due_rows(
+        firsts, client_id=F("client_id"), manager_id=F("client__primary_manager_id"), due_on=F("next_step_due_on"),
+        # One next step: the RM's own words, nothing to translate.
+        summary=Case(When(one, then=Value("%(step)s")),
+                     default=Value(gettext_noop("%(count)s next steps, first: %(step)s")), output_field=CharField()),
+        params=Case(When(one, then=JSONObject(step=F("next_step"))),
+                    default=JSONObject(count=F("steps"), step=F("next_step")), output_field=JSONField()),
+        url=attention.url_with_id("crm:client-detail", F("client_id")))
 
 
 # ---------------------------------------------------------------------------
-# Reminder recipients
+# Reminder recipients (querysets: the scan joins them to the reminders in SQL)
 # ---------------------------------------------------------------------------
 
-def team_lead_ids() -> list[int]:
-    """Active users who lead a team: they hear about clients without a primary RM."""
-    return sorted(set(Team.objects.filter(lead__is_active=True).values_list("lead_id", flat=True)))
+def team_leads_notified() -> QuerySet:
+    """Active users who lead a team, as rows ``{"lead_id"}``: they hear about clients without a
+    primary RM."""
+    return Team.objects.filter(lead__is_active=True).order_by().values("lead_id").distinct()
 
 
-def team_leads_by_member(manager_ids) -> dict[int, list[int]]:
-    """For each RM, the active leads of the teams they belong to: whom their overdue items escalate to."""
-    leads: dict[int, set[int]] = defaultdict(set)
-    rows = Team.members.through.objects.filter(
-        user_id__in=list(manager_ids), team__lead__is_active=True).values_list("user_id", "team__lead_id")
-    for member_id, lead_id in rows:
-        if lead_id != member_id:
-            leads[member_id].add(lead_id)
-    return {member_id: sorted(ids) for member_id, ids in leads.items()}
+def team_leads_by_member() -> QuerySet:
+    """Each RM with each active lead of the teams they belong to (not themself), as rows
+    ``{"member_id", "lead_id"}``: whom their overdue items escalate to."""
+    return Team.members.through.objects.filter(team__lead__is_active=True).exclude(
+        user_id=F("team__lead_id")).order_by().values(member_id=F("user_id"), lead_id=F("team__lead_id"))
 
 
 # ---------------------------------------------------------------------------

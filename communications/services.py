@@ -1,10 +1,12 @@
 """Writes of contacts, reviews, reminders and notifications, and the reminder scan.
 
 The scan (``reminders_scan``) turns what ``crm.attention`` reports into reminders, notifications
-and escalations. It is set-based (a fixed number of queries per batch of 1,000 rows, none per
-client) and safe to run any number of times, at once or after a crash: every row it writes has a
-unique constraint, and it inserts with ``ON CONFLICT DO NOTHING`` (``bulk_create(ignore_conflicts=
-True)``), always in key order so two concurrent scans cannot deadlock on each other's rows.
+and escalations. It is set-based: each step is one ``INSERT … SELECT`` or ``UPDATE`` over the
+whole book in the database (``crm.sql``), a fixed number of queries whatever its size, and no row
+is loaded into Python (only the ids of reminders to close). It is safe to run any number of times,
+at once or after a crash: every row it writes has a unique constraint, it inserts with ``ON
+CONFLICT DO NOTHING``, each statement is atomic, and rows go in key order so two concurrent scans
+cannot deadlock on each other's rows.
 """
 
 import logging
@@ -14,8 +16,9 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, Max, OuterRef, PositiveSmallIntegerField, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -25,6 +28,7 @@ from django.utils.translation import ngettext
 from crm import attention
 from crm.history import history_bulk_update
 from crm.models import Client
+from crm.sql import MonthsLater, insert_select, sql_of
 
 from . import selectors
 from .models import ContactLog, Notification, Reminder, ReminderPolicy, Review, ReviewSchedule
@@ -65,11 +69,9 @@ def contact_record(
         today = timezone.localdate()
         if next_step_due_on is not None and next_step_due_on <= today + timedelta(
                 days=ReminderPolicy.current().due_soon_days):
-            reminders_upsert(items=[
-                item for item in selectors.follow_up_items_due(
-                    today=today, horizon_days=(next_step_due_on - today).days, client_id=client.pk)
-                if item.due_on == next_step_due_on
-            ])
+            _reminders_insert(selectors.KIND_FOLLOW_UP, selectors.follow_up_rows_due(
+                today=today, horizon_days=(next_step_due_on - today).days, client_id=client.pk,
+            ).filter(next_step_due_on=next_step_due_on))
     return contact
 
 
@@ -133,31 +135,26 @@ def review_complete(
 def review_schedules_sync(*, today: date) -> int:
     """Give every active client a review schedule (counted from their last review, or from the day
     they were registered), and move the due date of those whose segment or the segment's cadence
-    changed; returns how many schedules were written. Four queries, plus one write per 1,000
-    schedules written."""
+    changed; returns how many schedules were written. In SQL: the cadences, one insert, and one
+    update per segment."""
     cadences = selectors.review_cadences()
-    unscheduled = selectors.reviews_schedulable().filter(review_schedule__isnull=True)
-    missing = list(unscheduled.values_list("pk", "aum_tier", "created_at"))
-    rows = []
-    if missing:
-        last_review = dict(Review.objects.filter(client__in=unscheduled.values("pk")).values("client_id").annotate(
-            last=Max("completed_on")).values_list("client_id", "last"))
-        for pk, tier, created_at in missing:
-            anchor = last_review.get(pk) or timezone.localdate(created_at)
-            rows.append(ReviewSchedule(client_id=pk, anchor_on=anchor, interval_months=cadences[tier],
-                                       due_on=selectors.months_later(anchor, cadences[tier])))
-        for batch in _batches(rows):
-            ReviewSchedule.objects.bulk_create(batch, ignore_conflicts=True)
-    changed = Q()
+    cadence = Case(*[When(aum_tier=tier, then=Value(months)) for tier, months in cadences.items()],
+                   output_field=PositiveSmallIntegerField())
+    last_review = Review.objects.filter(client=OuterRef("pk")).order_by("-completed_on").values("completed_on")[:1]
+    unscheduled = selectors.reviews_schedulable().filter(review_schedule__isnull=True).order_by().annotate(
+        schedule_client=F("pk"), schedule_anchor=Coalesce(Subquery(last_review), TruncDate("created_at")),
+        schedule_months=cadence,
+    ).annotate(schedule_due=MonthsLater(F("schedule_anchor"), F("schedule_months"))).values(
+        "schedule_client", "schedule_anchor", "schedule_months", "schedule_due")
+    rows, params = sql_of(unscheduled)
+    written = insert_select(
+        ReviewSchedule, ["client", "anchor_on", "interval_months", "due_on"],
+        f"SELECT s.schedule_client, s.schedule_anchor, s.schedule_months, s.schedule_due FROM ({rows}) s "
+        "WHERE TRUE ORDER BY s.schedule_client", params)
     for tier, months in cadences.items():
-        changed |= Q(client__aum_tier=tier) & ~Q(interval_months=months)
-    moved = list(ReviewSchedule.objects.filter(changed).values_list("client_id", "anchor_on", "client__aum_tier"))
-    for batch in _batches(moved):
-        ReviewSchedule.objects.bulk_update(
-            [ReviewSchedule(client_id=pk, anchor_on=anchor, interval_months=cadences[tier],
-                            due_on=selectors.months_later(anchor, cadences[tier])) for pk, anchor, tier in batch],
-            ["interval_months", "due_on"])
-    return len(rows) + len(moved)
+        written += ReviewSchedule.objects.filter(client__aum_tier=tier).exclude(interval_months=months).update(
+            interval_months=months, due_on=MonthsLater(F("anchor_on"), months))
+    return written
 
 
 # ---------------------------------------------------------------------------
@@ -168,7 +165,7 @@ def review_schedules_sync(*, today: date) -> int:
 class ScanResult:
     today: str
     schedules_written: int = 0
-    items: int = 0
+    reminders_open: int = 0  # after the scan, of every kind
     reminders_created: int = 0
     reminders_closed: int = 0
     notifications_created: int = 0
@@ -188,34 +185,89 @@ def reminders_scan(*, today: date) -> ScanResult:
     Safe to run any number of times, concurrently too: a reminder exists once per (client, kind,
     due date), a notification once per (reminder, recipient, reason) — unique constraints, not
     checks. A source that fails is logged and skipped (its reminders are neither created nor
-    closed), so one app's bug does not stop everyone's reminders."""
+    closed), so one app's bug does not stop everyone's reminders.
+
+    In SQL, whatever the size of the book: the policy, the schedules (5 queries), per set-based
+    source 2 (the new ones inserted, the ids of those gone read) plus 2 per 1,000 reminders
+    closed, one insert each for notifications and escalations, and the count of open reminders."""
     policy = ReminderPolicy.current()
     result = ScanResult(today=today.isoformat())
     result.schedules_written = review_schedules_sync(today=today)
-    items: list[attention.AttentionItem] = []
-    collected: list[str] = []
+    horizon_end = today + timedelta(days=policy.due_soon_days)
     for source in attention.sources():
         try:
-            items += list(source.collect(today=today, horizon_days=policy.due_soon_days))
+            # A savepoint: a source whose SQL fails leaves the scan's transaction (if any) usable.
+            with transaction.atomic():
+                sync = _reminders_sync_rows if source.due is not None else _reminders_sync_items
+                created, closed = sync(source, today=today, horizon_days=policy.due_soon_days,
+                                       horizon_end=horizon_end)
         except Exception:  # one app's broken source must not stop the others' reminders
             logger.exception("Attention source %s failed; its reminders are left as they are", source.kind)
             result.failed_sources.append(source.kind)
-        else:
-            collected.append(source.kind)
-    result.items = len(items)
-    # The open reminders of the scanned kinds, read once: an item that has one is not inserted again
-    # (the usual case from one scan to the next, so a scan of an unchanged book writes nothing), and
-    # one whose item was not reported is closed. New items still go through the constraint.
-    open_rows = list(Reminder.objects.filter(done_at__isnull=True, kind__in=collected).values_list(
-        "pk", "client_id", "kind", "due_on"))
-    open_keys = {(client_id, kind, due_on) for _pk, client_id, kind, due_on in open_rows}
-    result.reminders_created = reminders_upsert(
-        items=[item for item in items if (item.client_id, item.kind, item.due_on) not in open_keys])
-    result.reminders_closed = _reminders_close_resolved(
-        items=items, open_rows=open_rows, horizon_end=today + timedelta(days=policy.due_soon_days))
+            continue
+        result.reminders_created += created
+        result.reminders_closed += closed
     result.notifications_created = _notifications_create()
     result.escalations_created = _escalations_create(overdue_before=today - timedelta(days=policy.escalation_days))
+    result.reminders_open = Reminder.objects.filter(done_at__isnull=True).count()
     return result
+
+
+REMINDER_FIELDS = ["client", "kind", "due_on", "manager", "summary", "params", "url", "created_at"]
+
+
+def _reminders_sync_rows(source: attention.AttentionSource, *, today: date, horizon_days: int,
+                         horizon_end: date) -> tuple[int, int]:
+    """A set-based source: its rows are inserted where no reminder has their key, and matched
+    against its kind's open reminders, in the database. Returns (created, closed)."""
+    rows = source.due(today=today, horizon_days=horizon_days).order_by()
+    sql, params = sql_of(rows)
+    created = _reminders_insert(source.kind, rows)
+    # Open reminders of this kind within the horizon whose item was not reported this time (the
+    # review was done, the alert resolved, the complaint closed); one due later was not asked about
+    # (the horizon may have shrunk). EXCEPT reads each side once, whatever the planner guesses of a
+    # table the scan has just filled.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.id FROM {_table(Reminder)} r INNER JOIN ("
+            f"SELECT o.client_id, o.due_on FROM {_table(Reminder)} o "
+            "WHERE o.done_at IS NULL AND o.kind = %s AND o.due_on <= %s "
+            f"EXCEPT SELECT s.item_client_id, s.item_due_on FROM ({sql}) s"
+            ") gone ON gone.client_id = r.client_id AND gone.due_on = r.due_on WHERE r.kind = %s ORDER BY r.id",
+            (source.kind, connection.ops.adapt_datefield_value(horizon_end), *params, source.kind))
+        gone = [pk for (pk,) in cursor.fetchall()]
+    return created, _reminders_close_ids(gone)
+
+
+def _reminders_insert(kind: str, rows) -> int:
+    """Insert a reminder for each of these ``attention.due_rows`` that has none with its key (open
+    or closed: closed is closed), in key order; returns how many were new. The unique (client,
+    kind, due date) constraint decides, so concurrent callers create each once; the NOT EXISTS
+    spares an unchanged book's rescan any write."""
+    sql, params = sql_of(rows.order_by())
+    return insert_select(
+        Reminder, REMINDER_FIELDS,
+        "SELECT s.item_client_id, %s, s.item_due_on, s.item_manager_id, s.item_summary, s.item_params, s.item_url, %s "
+        f"FROM ({sql}) s WHERE NOT EXISTS (SELECT 1 FROM {_table(Reminder)} r "
+        "WHERE r.client_id = s.item_client_id AND r.kind = %s AND r.due_on = s.item_due_on) "
+        "ORDER BY s.item_client_id, s.item_due_on",
+        (kind, _now_param(), *params, kind))
+
+
+def _reminders_sync_items(source: attention.AttentionSource, *, today: date, horizon_days: int,
+                          horizon_end: date) -> tuple[int, int]:
+    """A source that reports items in Python (``collect``): its open reminders are read once, an
+    item that has one is not inserted again, one whose item was not reported is closed."""
+    items = list(source.collect(today=today, horizon_days=horizon_days))
+    open_rows = list(Reminder.objects.filter(done_at__isnull=True, kind=source.kind).values_list(
+        "pk", "client_id", "kind", "due_on"))
+    open_keys = {(client_id, kind, due_on) for _pk, client_id, kind, due_on in open_rows}
+    created = reminders_upsert(
+        items=[item for item in items if (item.client_id, item.kind, item.due_on) not in open_keys])
+    reported = {(item.client_id, item.kind, item.due_on) for item in items}
+    gone = [pk for pk, client_id, kind, due_on in open_rows
+            if due_on <= horizon_end and (client_id, kind, due_on) not in reported]
+    return created, _reminders_close_ids(gone)
 
 
 def reminders_upsert(*, items) -> int:
@@ -232,7 +284,7 @@ def reminders_upsert(*, items) -> int:
     ]
     if not rows:
         return 0
-    before = _max_pk(Reminder)
+    before = Reminder.objects.aggregate(top=Max("pk"))["top"] or 0
     for batch in _batches(rows):
         with transaction.atomic():
             Reminder.objects.bulk_create(batch, ignore_conflicts=True)
@@ -241,8 +293,12 @@ def reminders_upsert(*, items) -> int:
     return Reminder.objects.filter(pk__gt=before).count()
 
 
-def _max_pk(model) -> int:
-    return model.objects.aggregate(top=Max("pk"))["top"] or 0
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _now_param():
+    return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
 def _reminders_close(reminders, *, user=None) -> int:
@@ -260,58 +316,44 @@ def _reminders_close_ids(ids: list[int], *, user=None) -> int:
     return len(ids)
 
 
-def _reminders_close_resolved(*, items, open_rows, horizon_end: date) -> int:
-    """Close the open reminders (of the scanned kinds) whose item was not reported this time (the
-    review was done, the alert resolved, the complaint closed). Only reminders due within the
-    horizon: one due later was not asked about (the horizon may have shrunk)."""
-    reported = {(item.client_id, item.kind, item.due_on) for item in items}
-    gone = [pk for pk, client_id, kind, due_on in open_rows
-            if due_on <= horizon_end and (client_id, kind, due_on) not in reported]
-    return _reminders_close_ids(gone)
+NOTIFICATION_FIELDS = ["reminder", "recipient", "reason", "created_at"]
 
 
-def _insert_notifications(rows: list[Notification]) -> int:
-    if not rows:
-        return 0
-    rows.sort(key=lambda n: (n.reminder_id, n.recipient_id, n.reason))
-    before = _max_pk(Notification)
-    for batch in _batches(rows):
-        with transaction.atomic():
-            Notification.objects.bulk_create(batch, ignore_conflicts=True)
-    return Notification.objects.filter(pk__gt=before).count()
+def _open_without(reason: str, **filters) -> QuerySet[Reminder]:
+    """Open reminders (matching ``filters``) without a notification for ``reason`` yet."""
+    return Reminder.objects.filter(done_at__isnull=True, **filters).exclude(Exists(
+        Notification.objects.filter(reminder=OuterRef("pk"), reason=reason))).order_by()
 
 
 def _notifications_create() -> int:
     """A notification for each open reminder that has none yet: to the RM it concerns, or to every
-    team lead when the client has no primary RM."""
-    pending = Reminder.objects.filter(done_at__isnull=True).filter(
-        ~Exists(Notification.objects.filter(reminder=OuterRef("pk"), reason=Notification.Reason.REMINDER))
-    ).values_list("pk", "manager_id")
-    rows, leads = [], None
-    for reminder_id, manager_id in pending:
-        if manager_id is not None:
-            recipients = [manager_id]
-        else:
-            leads = selectors.team_lead_ids() if leads is None else leads
-            recipients = leads
-        rows += [Notification(reminder_id=reminder_id, recipient_id=recipient_id,
-                              reason=Notification.Reason.REMINDER) for recipient_id in recipients]
-    return _insert_notifications(rows)
+    active team lead when the client has no primary RM. One insert."""
+    pending = _open_without(Notification.Reason.REMINDER).values(notify_reminder=F("pk"), notify_manager=F("manager_id"))
+    leads = selectors.team_leads_notified().values(notify_lead=F("lead_id"))
+    (pending_sql, pending_params), (leads_sql, leads_params) = sql_of(pending), sql_of(leads)
+    # Joined to the leads only without an RM; no lead at all leaves it pending (recipient NULL).
+    return insert_select(
+        Notification, NOTIFICATION_FIELDS,
+        "SELECT p.notify_reminder, COALESCE(p.notify_manager, l.notify_lead), %s, %s "
+        f"FROM ({pending_sql}) p LEFT JOIN ({leads_sql}) l ON p.notify_manager IS NULL "
+        "WHERE COALESCE(p.notify_manager, l.notify_lead) IS NOT NULL ORDER BY 1, 2",
+        (Notification.Reason.REMINDER.value, _now_param(), *pending_params, *leads_params))
 
 
 def _escalations_create(*, overdue_before: date) -> int:
-    """An escalation to the leads of the RM's teams for each open reminder due before
-    ``overdue_before`` that has not been escalated yet (clients without an RM are the leads' already)."""
-    pending = list(Reminder.objects.filter(done_at__isnull=True, due_on__lt=overdue_before,
-                                           manager__isnull=False).filter(
-        ~Exists(Notification.objects.filter(reminder=OuterRef("pk"), reason=Notification.Reason.ESCALATION))
-    ).values_list("pk", "manager_id"))
-    if not pending:
-        return 0
-    leads = selectors.team_leads_by_member({manager_id for _pk, manager_id in pending})
-    rows = [Notification(reminder_id=reminder_id, recipient_id=lead_id, reason=Notification.Reason.ESCALATION)
-            for reminder_id, manager_id in pending for lead_id in leads.get(manager_id, [])]
-    return _insert_notifications(rows)
+    """An escalation to the active leads of the RM's teams (not the RM themself) for each open
+    reminder due before ``overdue_before`` that has not been escalated yet (clients without an RM
+    are the leads' already). One insert."""
+    pending = _open_without(Notification.Reason.ESCALATION, due_on__lt=overdue_before, manager__isnull=False).values(
+        escalate_reminder=F("pk"), escalate_manager=F("manager_id"))
+    leads = selectors.team_leads_by_member().values(escalate_member=F("member_id"), escalate_lead=F("lead_id"))
+    (pending_sql, pending_params), (leads_sql, leads_params) = sql_of(pending), sql_of(leads)
+    return insert_select(
+        Notification, NOTIFICATION_FIELDS,
+        "SELECT DISTINCT p.escalate_reminder, l.escalate_lead, %s, %s "
+        f"FROM ({pending_sql}) p INNER JOIN ({leads_sql}) l ON l.escalate_member = p.escalate_manager "
+        "WHERE TRUE ORDER BY 1, 2",
+        (Notification.Reason.ESCALATION.value, _now_param(), *pending_params, *leads_params))
 
 
 @transaction.atomic

@@ -30,7 +30,7 @@ class PortfoliosConfig(AppConfig):
             template="portfolios/includes/risk_overview_alerts.html", context=selectors.risk_overview_alerts_panel))
         attention.register(attention.AttentionSource(
             kind=selectors.ALERT_ATTENTION_KIND, label=_("Open portfolio alerts"),
-            collect=selectors.alert_attention_items, order=50))
+            due=selectors.alert_attention_rows, order=50))
         demo.demo_step_register(demo.DemoStep(key="portfolios", build=portfolio_demo_build, order=10))
 
         from crm import audit

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import JSONObject, TruncDate
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_noop
 
 from crm import panels
-from crm.attention import AttentionItem
+from crm.attention import due_rows, url_with_id
 from crm.models import Client
 from crm.access import client_list_visible
 from crm.scales import RiskBasis, RiskLevel, rating_highest_suitable, rating_suitable
@@ -803,22 +804,18 @@ def alert_groups_load(alerts: QuerySet[Alert], rows, *, per_client: int | None =
 ALERT_ATTENTION_KIND = "portfolio-alert"
 
 
-def alert_attention_items(*, today: date, horizon_days: int) -> list[AttentionItem]:
-    """Open alerts nobody has acknowledged yet, one item per client and day raised (due that day):
-    the crm.attention source the reminder scan reads (registered in apps.py). One query."""
-    rows = Alert.objects.filter(
+def alert_attention_rows(*, today: date, horizon_days: int) -> QuerySet:
+    """Open alerts nobody has acknowledged yet, one row per client and day raised (due that day),
+    with how many: the crm.attention source the reminder scan reads (registered in apps.py), as
+    ``crm.attention.due_rows``."""
+    alerts = Alert.objects.filter(
         resolved_at__isnull=True, acknowledged_at__isnull=True, client__status=Client.Status.ACTIVE,
         raised_at__date__lte=today + timedelta(days=horizon_days),
-    ).values_list("client_id", "client__primary_manager_id", "raised_at").order_by("client_id", "raised_at")
-    counts: dict[tuple[int, date], list] = {}
-    for client_id, manager_id, raised_at in rows:
-        counts.setdefault((client_id, timezone.localdate(raised_at)), [manager_id, 0])[1] += 1
-    return [
-        AttentionItem(client_id=client_id, manager_id=manager_id, kind=ALERT_ATTENTION_KIND, due_on=raised_on,
-                      summary=gettext_noop("Open portfolio alerts raised that day: %(count)s"), params={"count": count},
-                      url=reverse("portfolios:client-portfolio", args=[client_id]))
-        for (client_id, raised_on), (manager_id, count) in counts.items()
-    ]
+    ).order_by().values("client_id", raised_on=TruncDate("raised_at")).annotate(alerts=Count("id"))
+    return due_rows(
+        alerts, client_id=F("client_id"), manager_id=F("client__primary_manager_id"), due_on=F("raised_on"),
+        summary=gettext_noop("Open portfolio alerts raised that day: %(count)s"), params=JSONObject(count=F("alerts")),
+        url=url_with_id("portfolios:client-portfolio", F("client_id")))
 
 
 def instrument_prices_latest(*, instrument_ids, on_date: date) -> dict[int, tuple[date, Decimal]]:

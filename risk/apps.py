@@ -15,12 +15,12 @@ class RiskConfig(AppConfig):
         panels.register(panels.Panel(
             slot=panels.CLIENT_SIDE, key="risk", order=10,
             template="risk/includes/client_panel.html", context=selectors.client_risk_panel))
-        for kind, label, collect, order in [
+        for kind, label, due, order in [
             ("risk-assessment-expired", _("Risk assessment expired"), selectors.attention_expired, 20),
             ("risk-assessment-expiring", _("Risk assessment expiring"), selectors.attention_expiring, 40),
             ("risk-assessment-missing", _("No risk assessment"), selectors.attention_missing, 60),
         ]:
-            attention.register(attention.AttentionSource(kind=kind, label=label, collect=collect, order=order))
+            attention.register(attention.AttentionSource(kind=kind, label=label, due=due, order=order))
         # Before portfolios' step (order 10), which gives a level to demo clients still without one.
         demo.demo_step_register(demo.DemoStep(key="risk", build=risk_demo_build, order=5))
 

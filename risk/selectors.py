@@ -6,16 +6,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.urls import reverse
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, JSONObject, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm import access
-from crm.attention import AttentionItem
+from crm.attention import due_rows, url_with_id
 from crm.models import Client, PublicLink
 from crm.scales import RiskBasis
+from crm.sql import DaysLater
 from crm.selectors import client_list_search
 
 from .models import Assessment, Option, Question, Questionnaire, QuestionnaireVersion, RecordedLevel
@@ -183,50 +184,44 @@ def risk_overview(*, clients: QuerySet[Client], today: date | None = None) -> di
 # --- What needs attention (registered with crm.attention in apps.py) ---------------------
 
 
-def _client_url(client_id: int) -> str:
-    return reverse("risk:client", args=[client_id])
-
-
 def _active_clients() -> QuerySet[Client]:
     return Client.objects.filter(status=Client.Status.ACTIVE).order_by()
 
 
-def attention_expiring(*, today: date, horizon_days: int) -> list[AttentionItem]:
-    """Valid assessments whose last valid day falls within the horizon (one query)."""
-    rows = _active_clients().filter(_assessment_valid(today), risk_valid_until__lte=today + timedelta(
-        days=horizon_days)).values_list("pk", "primary_manager_id", "legal_name", "risk_level", "risk_valid_until")
-    return [AttentionItem(
-        client_id=pk, manager_id=manager_id, kind="risk-assessment-expiring", due_on=valid_until,
-        summary=gettext_noop("The risk assessment of %(client)s (%(level)s) is valid until %(date)s."),
-        params={"client": name, "level": level, "date": valid_until.isoformat()}, url=_client_url(pk),
-    ) for pk, manager_id, name, level, valid_until in rows]
+def _attention_rows(clients: QuerySet[Client], *, due_on, summary) -> QuerySet:
+    return due_rows(
+        clients, client_id=F("pk"), manager_id=F("primary_manager_id"), due_on=due_on, summary=summary,
+        params=JSONObject(client=F("legal_name"), level=F("risk_level"), date=F("risk_valid_until")),
+        url=url_with_id("risk:client", F("pk")))
 
 
-def attention_expired(*, today: date, horizon_days: int) -> list[AttentionItem]:
-    """Assessments past their last valid day (one query); overdue since the day after it."""
-    rows = _active_clients().filter(risk_level_basis=RiskBasis.ASSESSMENT, risk_valid_until__lt=today).values_list(
-        "pk", "primary_manager_id", "legal_name", "risk_level", "risk_valid_until")
-    return [AttentionItem(
-        client_id=pk, manager_id=manager_id, kind="risk-assessment-expired", due_on=valid_until + timedelta(days=1),
-        summary=gettext_noop("The risk assessment of %(client)s (%(level)s) expired after %(date)s."),
-        params={"client": name, "level": level, "date": valid_until.isoformat()}, url=_client_url(pk),
-    ) for pk, manager_id, name, level, valid_until in rows]
+def attention_expiring(*, today: date, horizon_days: int) -> QuerySet:
+    """Valid assessments whose last valid day falls within the horizon (``crm.attention.due_rows``)."""
+    return _attention_rows(
+        _active_clients().filter(_assessment_valid(today), risk_valid_until__lte=today + timedelta(days=horizon_days)),
+        due_on=F("risk_valid_until"),
+        summary=gettext_noop("The risk assessment of %(client)s (%(level)s) is valid until %(date)s."))
 
 
-def attention_missing(*, today: date, horizon_days: int) -> list[AttentionItem]:
-    """Active clients never assessed with a questionnaire (one query); due since their level was
-    recorded, or since they were registered."""
-    rows = _active_clients().exclude(risk_level_basis=RiskBasis.ASSESSMENT).values_list(
-        "pk", "primary_manager_id", "legal_name", "risk_level", "risk_assessed_on", "created_at")
-    items = []
-    for pk, manager_id, name, level, recorded_on, created_at in rows:
-        due_on = recorded_on or timezone.localdate(created_at)
-        if due_on > today + timedelta(days=horizon_days):
-            continue
-        items.append(AttentionItem(
-            client_id=pk, manager_id=manager_id, kind="risk-assessment-missing", due_on=due_on,
-            summary=gettext_noop("%(client)s has no risk assessment; their level %(level)s was recorded without one.")
-            if level else gettext_noop("%(client)s has no risk assessment."),
-            params={"client": name, "level": level}, url=_client_url(pk),
-        ))
-    return items
+def attention_expired(*, today: date, horizon_days: int) -> QuerySet:
+    """Assessments past their last valid day, overdue since the day after it (``crm.attention.due_rows``)."""
+    return _attention_rows(
+        _active_clients().filter(risk_level_basis=RiskBasis.ASSESSMENT, risk_valid_until__lt=today),
+        due_on=DaysLater(F("risk_valid_until"), 1),
+        summary=gettext_noop("The risk assessment of %(client)s (%(level)s) expired after %(date)s."))
+
+
+def attention_missing(*, today: date, horizon_days: int) -> QuerySet:
+    """Active clients never assessed with a questionnaire, due since their level was recorded, or
+    since they were registered (``crm.attention.due_rows``)."""
+    clients = _active_clients().exclude(risk_level_basis=RiskBasis.ASSESSMENT).annotate(
+        missing_since=Coalesce("risk_assessed_on", TruncDate("created_at"))).filter(
+        missing_since__lte=today + timedelta(days=horizon_days))
+    return due_rows(
+        clients, client_id=F("pk"), manager_id=F("primary_manager_id"), due_on=F("missing_since"),
+        summary=Case(When(risk_level="", then=Value(gettext_noop("%(client)s has no risk assessment."))),
+                     default=Value(gettext_noop(
+                         "%(client)s has no risk assessment; their level %(level)s was recorded without one.")),
+                     output_field=CharField()),
+        params=JSONObject(client=F("legal_name"), level=F("risk_level")),
+        url=url_with_id("risk:client", F("pk")))

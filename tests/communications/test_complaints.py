@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communications import feedback_services as services
-from communications.feedback_selectors import COMPLAINT_OVERDUE, complaint_overdue_items
+from communications.feedback_selectors import COMPLAINT_OVERDUE
 from communications.models import Complaint, ComplaintEvent, FeedbackSettings
 from crm import attention
 from tests.factories import ClientFactory, ManagerFactory
@@ -136,6 +136,11 @@ def test_a_closed_complaint_cannot_be_reassigned(complaint, owner, team_lead):
 # ---------------------------------------------------------------------------
 
 
+def complaint_overdue_items(*, today, horizon_days):
+    return [item for item in attention.items_due(today=today, horizon_days=horizon_days)
+            if item.kind == COMPLAINT_OVERDUE]
+
+
 def test_overdue_complaints_are_an_attention_source_for_the_assignee(client_record, owner, teammate):
     today = timezone.localdate()
     overdue = ComplaintFactory(client=client_record, raised_at=timezone.now() - timedelta(days=20),
@@ -159,10 +164,16 @@ def test_overdue_complaints_are_an_attention_source_for_the_assignee(client_reco
 
 
 def test_the_attention_source_costs_one_query_however_many_complaints(client_record, django_assert_num_queries):
-    for _ in range(5):
-        ComplaintFactory(client=client_record, due_on=timezone.localdate() - timedelta(days=3))
+    for days in range(5):
+        ComplaintFactory(client=client_record, due_on=timezone.localdate() - timedelta(days=3 + days))
+    # Two the same day are one reminder (the client, the kind and the due date make its key): the first one's.
+    first = ComplaintFactory(client=client_record, due_on=timezone.localdate() - timedelta(days=10))
+    ComplaintFactory(client=client_record, due_on=timezone.localdate() - timedelta(days=10))
+    source = next(source for source in attention.sources() if source.kind == COMPLAINT_OVERDUE)
     with django_assert_num_queries(1):
-        assert len(complaint_overdue_items(today=timezone.localdate(), horizon_days=0)) == 5
+        items = list(source.collect(today=timezone.localdate(), horizon_days=0))
+    assert len(items) == 6
+    assert items[0].url == reverse("communications:complaint-detail", args=[first.pk])
 
 
 # ---------------------------------------------------------------------------

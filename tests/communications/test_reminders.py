@@ -244,3 +244,60 @@ def test_an_overdue_complaint_becomes_a_reminder_and_escalates_through_the_feedb
     assert (reminder.client, reminder.due_on, reminder.manager) == (client, today - timedelta(days=6), owner)
     assert sorted(reminder.notifications.values_list("recipient_id", "reason")) == sorted([
         (owner.pk, "reminder"), (team_lead.pk, "escalation")])
+
+
+def a_book(owner, today, size):
+    """``size`` clients with something of every kind: reviews due and overdue, follow-ups (some two
+    a day), open alerts, overdue complaints, no risk assessment; every fourth client without an RM."""
+    from .feedback_factories import ComplaintFactory
+
+    for n in range(size):
+        client = ClientFactory(manager=owner) if n % 4 else ClientFactory()
+        schedule_due(client, today - timedelta(days=n % 20))
+        ContactLogFactory(client=client, next_step="Call back", next_step_due_on=today + timedelta(days=n % 5))
+        if n % 2:
+            ContactLogFactory(client=client, next_step="Send the form", next_step_due_on=today + timedelta(days=n % 5))
+        if n % 3 == 0:
+            AlertFactory(client=client)
+        if n % 5 == 0:
+            ComplaintFactory(client=client, raised_at=timezone.now() - timedelta(days=30),
+                             due_on=today - timedelta(days=2))
+
+
+@pytest.mark.parametrize("size", [4, 40])
+def test_a_rescan_of_an_unchanged_book_costs_the_same_queries_whatever_its_size(
+        owner, team_lead, today, size, django_assert_num_queries):
+    a_book(owner, today, size)
+    first = services.reminders_scan(today=today)
+    assert first.reminders_created > 3 * size  # a review, a follow-up, a missing risk assessment each, and more
+    sources = len(attention.sources())
+
+    # The policy (1), the cadences (1), the missing schedules inserted (1) and the moved ones
+    # updated, per segment (3); per attention source a savepoint, the insert of new reminders, the
+    # ids of those to close and the savepoint's release (4); the notifications (1), the
+    # escalations (1) and the open reminders counted (1). None per client, reminder or row.
+    with django_assert_num_queries(6 + 4 * sources + 3):
+        again = services.reminders_scan(today=today)
+
+    assert (again.reminders_created, again.reminders_closed, again.notifications_created,
+            again.escalations_created) == (0, 0, 0, 0)
+    assert again.reminders_open == first.reminders_open == Reminder.objects.count()
+
+
+def test_the_set_based_sources_report_what_the_reminders_say(owner, today):
+    client = ClientFactory(manager=owner, legal_name="Ada Client")
+    ContactLogFactory(client=client, next_step="Send the proposal", next_step_due_on=today)
+
+    services.reminders_scan(today=today)
+
+    follow_up = Reminder.objects.get(kind=FOLLOW_UP)
+    assert (follow_up.text, follow_up.params, follow_up.url) == (
+        "Send the proposal", {"step": "Send the proposal"}, f"/clients/{client.pk}/")
+    missing = Reminder.objects.get(kind="risk-assessment-missing")
+    assert (missing.due_on, missing.manager, missing.params) == (
+        timezone.localdate(client.created_at), owner, {"client": "Ada Client", "level": ""})
+    assert missing.text == "Ada Client has no risk assessment."
+    # The items the Today page and other readers get through the registry are the same rows.
+    items = {(item.kind, item.client_id, item.due_on): item
+             for item in attention.items_due(today=today, horizon_days=7)}
+    assert items[(FOLLOW_UP, client.pk, today)].params == follow_up.params

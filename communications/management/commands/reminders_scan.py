@@ -23,8 +23,8 @@ class Command(BaseCommand):
             raise CommandError(f"--date: {exc}") from exc
         result = services.reminders_scan(today=today)
         self.stdout.write(
-            f"Scan of {result.today}: {result.items} items due, {result.reminders_created} new reminders, "
-            f"{result.reminders_closed} closed, {result.notifications_created} notifications, "
+            f"Scan of {result.today}: {result.reminders_created} new reminders, "
+            f"{result.reminders_closed} closed, {result.reminders_open} open, {result.notifications_created} notifications, "
             f"{result.escalations_created} escalations, {result.schedules_written} review schedules written.")
         if result.failed_sources:
             self.stderr.write(f"Sources that failed (see the log): {', '.join(result.failed_sources)}")
