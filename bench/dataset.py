@@ -195,6 +195,7 @@ def dataset_build(*, clients: int, log=print, seed: int = 2026) -> dict:
         broker_id = institutions[list(institutions)[3]]
         log(f"  staff, teams and market data ({time.monotonic() - started:.1f}s)")
         from communications.models import ContactLog
+        from portfolios import services as portfolio_services
         from portfolios.models import Account, Holding
 
         rms, admin = staff["rms"], staff["admin"]
@@ -270,6 +271,9 @@ def dataset_build(*, clients: int, log=print, seed: int = 2026) -> dict:
             through.objects.bulk_create([through(client_id=client_id, tag_id=tags[client_id % len(tags)].pk)
                                          for client_id in manager_of if client_id % 3 == 0], batch_size=5000)
             _sequences_reset(cursor, list(ids))
+            # What portfolios' services keep when holdings are added one by one (the book's suitability counts).
+            portfolio_services.client_rated_holdings_refresh()
+            log(f"  holdings counted by rating per client ({time.monotonic() - started:.1f}s)")
             counts = {"clients": clients_copy.count, "holdings": holdings_copy.count, "contacts": contacts.count}
             cursor.execute(f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (clients integer, holdings integer, "
                            "contacts integer, seconds double precision, built_at timestamptz)")

@@ -20,6 +20,7 @@ from .models import (
     Account,
     Alert,
     CashFlow,
+    ClientRatedHoldings,
     ConcentrationLimit,
     DrawdownLimit,
     FxRate,
@@ -62,6 +63,21 @@ class AccountAdmin(HistoryAdmin):
     list_select_related = ("client", "institution")
     inlines = [HoldingInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if {"client", "is_active"} & set(form.changed_data):
+            # Its holdings leave or join the suitability counts of its client (and of the one it left).
+            services.client_rated_holdings_refresh(client_ids={obj.client_id, form.initial.get("client")} - {None})
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.client_rated_holdings_refresh(client_ids=[obj.client_id])
+
+    def delete_queryset(self, request, queryset):
+        client_ids = set(queryset.values_list("client_id", flat=True))
+        super().delete_queryset(request, queryset)
+        services.client_rated_holdings_refresh(client_ids=client_ids)
+
 
 @admin.register(Instrument)
 class InstrumentAdmin(HistoryAdmin):
@@ -69,6 +85,13 @@ class InstrumentAdmin(HistoryAdmin):
                     "risk_rating")
     list_filter = ("asset_class", "liquidity_tier", "risk_rating", "currency", "region")
     search_fields = ("code", "name", "issuer", "industry")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "risk_rating" in form.changed_data:
+            # A new rating moves its holders' holdings in or out of their suitability counts.
+            services.client_rated_holdings_refresh(
+                client_ids=Account.objects.filter(holdings__instrument=obj).order_by().values("client_id"))
 
 
 @admin.register(InstrumentPrice)
@@ -150,6 +173,16 @@ class ValuationRunAdmin(ReadOnlyAdmin):
     list_display = ("valuation_date", "clients_done", "clients_total", "clients_failed", "started_at", "updated_at",
                     "finished_at")
     date_hierarchy = "valuation_date"
+
+
+@admin.register(ClientRatedHoldings)
+class ClientRatedHoldingsAdmin(ReadOnlyAdmin):
+    """Per client, its holdings by product rating that no exception covers: kept by the services
+    (``client_rated_holdings_refresh``) for the book's suitability counts; shown to check them."""
+
+    list_display = ("client", "rated_r2", "rated_r3", "rated_r4", "rated_r5")
+    search_fields = ("client__legal_name",)
+    list_select_related = ("client",)
 
 
 class WeightsAddUpFormSet(BaseInlineFormSet):

@@ -9,7 +9,7 @@ class PortfoliosConfig(AppConfig):
     def ready(self):
         from crm import attention, demo, panels
 
-        from . import selectors
+        from . import selectors, suitability_selectors
         from .demo import portfolio_demo_build
 
         panels.register(panels.Panel(
@@ -24,7 +24,7 @@ class PortfoliosConfig(AppConfig):
         panels.register(panels.Panel(
             slot=panels.RISK_OVERVIEW, key="suitability", order=10,
             template="portfolios/includes/risk_overview_suitability.html",
-            context=selectors.risk_overview_suitability_panel))
+            context=suitability_selectors.risk_overview_suitability_panel))
         panels.register(panels.Panel(
             slot=panels.RISK_OVERVIEW, key="portfolio-risk-alerts", order=20,
             template="portfolios/includes/risk_overview_alerts.html", context=selectors.risk_overview_alerts_panel))

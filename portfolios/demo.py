@@ -212,6 +212,7 @@ def _client_portfolio_create(client: Client, *, rng, today, instruments, institu
         if rng.random() < 0.5:
             equities[0].cost = cents(equities[0].market_value * Decimal("1.25"))
     Holding.objects.bulk_create(holdings)
+    services.client_rated_holdings_refresh(client_ids=[client.pk])
     if rng.random() < 0.25:
         DrawdownLimit.objects.create(client=client, max_drawdown_pct=Decimal(rng.choice(["10", "15", "20"])))
     _history_create(client, aum=sum((cents(h.market_value * FX_TODAY.get(h.currency, Decimal("1")))

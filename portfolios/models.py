@@ -450,6 +450,33 @@ class SuitabilityException(models.Model):
         return f"{self.client} · {self.instrument.code} {self.product_rating} · {self.recorded_at:%Y-%m-%d}"
 
 
+class ClientRatedHoldings(models.Model):
+    """Per client: how many holdings of its active accounts carry each product rating above R1 and
+    no exception covering them (no row: none). Which of them are unsuitable depends on the client's
+    level and on today's date (an assessment expires), so readers add the ratings above the client's
+    highest suitable one at read time; the book's counts then read a row per client instead of every
+    holding. Written only by ``services.client_rated_holdings_refresh``, which the services that add
+    holdings or record exceptions call, as do admin's changes of an account or an instrument's rating."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, primary_key=True,
+                                  related_name="rated_holdings", verbose_name=_("client"))
+    rated_r2 = models.PositiveIntegerField(_("holdings rated R2"), default=0)
+    rated_r3 = models.PositiveIntegerField(_("holdings rated R3"), default=0)
+    rated_r4 = models.PositiveIntegerField(_("holdings rated R4"), default=0)
+    rated_r5 = models.PositiveIntegerField(_("holdings rated R5"), default=0)
+
+    # The field counting each rating that can be unsuitable (R1 always suits: it is everyone's floor).
+    FIELDS = {ProductRiskRating.R2: "rated_r2", ProductRiskRating.R3: "rated_r3",
+              ProductRiskRating.R4: "rated_r4", ProductRiskRating.R5: "rated_r5"}
+
+    class Meta:
+        verbose_name = _("client's holdings by product rating")
+        verbose_name_plural = _("clients' holdings by product rating")
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: R2 {self.rated_r2}, R3 {self.rated_r3}, R4 {self.rated_r4}, R5 {self.rated_r5}"
+
+
 class ConcentrationLimit(models.Model):
     """An admin-set threshold for one kind of concentration risk, for all clients or a segment.
 

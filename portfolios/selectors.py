@@ -1117,30 +1117,23 @@ def _rating_highest_expression(*, prefix: str, today: date):
     )
 
 
+def holding_exception_covered() -> Exists:
+    """A holding (the outer row) has an exception recorded for a rating at least its product's."""
+    return Exists(SuitabilityException.objects.filter(holding=OuterRef("pk"),
+                                                      product_rating__gte=OuterRef("instrument__risk_rating")))
+
+
 def holding_list_unsuitable(*, clients: QuerySet[Client], today: date | None = None) -> QuerySet[Holding]:
     """Holdings in active accounts of ``clients`` rated above what their client's level allows and
-    not covered by an exception, with the rating that would suit (``highest``)."""
+    not covered by an exception, with the rating that would suit (``highest``). It visits every
+    holding of ``clients``: for a book's counts see ``suitability_selectors``."""
     today = today or timezone.localdate()
-    covered = SuitabilityException.objects.filter(holding=OuterRef("pk"),
-                                                  product_rating__gte=OuterRef("instrument__risk_rating"))
     return (
         Holding.objects.filter(account__client__in=clients.order_by().values("pk"), account__is_active=True)
         .annotate(highest=_rating_highest_expression(prefix="account__client__", today=today))
         .filter(instrument__risk_rating__gt=F("highest"))  # "R1" < "R2" < … < "R5"; unrated "" never
-        .exclude(Exists(covered))
+        .exclude(holding_exception_covered())
     )
-
-
-def risk_overview_suitability_panel(*, request, clients: QuerySet[Client]) -> dict:
-    """The risk overview's unsuitable holdings without an exception, among the page's clients: the
-    count and the first rows (two queries)."""
-    holdings = holding_list_unsuitable(clients=clients)
-    return {
-        "count": holdings.count(),
-        "holdings": list(holdings.select_related("account__client__primary_manager", "account__institution",
-                                                 "instrument")
-                         .order_by("account__client__legal_name", "instrument__code")[:OVERVIEW_ROWS]),
-    }
 
 
 DRAWDOWN_ALERT_KINDS = [Alert.Kind.DRAWDOWN, Alert.Kind.STOP_LOSS]

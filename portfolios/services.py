@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from .models import (
     Account,
     Alert,
     AssetClass,
+    ClientRatedHoldings,
     ConcentrationLimit,
     DrawdownLimit,
     Goal,
@@ -115,6 +116,7 @@ def holding_upsert(
         history_note(holding, user=recorded_by, reason=reason)
         holding.full_clean()
         holding.save()
+        client_rated_holdings_refresh(client_ids=[account.client_id])
         return holding, True
     changed = [field for field, value in values.items() if getattr(holding, field) != value]
     if not changed:
@@ -125,6 +127,32 @@ def holding_upsert(
     holding.full_clean()
     holding.save(update_fields=changed)
     return holding, True
+
+
+def client_rated_holdings_refresh(*, client_ids=None) -> int:
+    """Recount ``ClientRatedHoldings`` of the clients ``client_ids`` (ids, or a query of ids; every
+    client when None) from their holdings: those rated R2–R5 in active accounts with no exception
+    covering them. Returns how many of the clients hold any. Safe to run any number of times; every
+    service that adds a holding or an exception calls it, and admin edits of accounts and instruments.
+    The counts depend on nothing that changes by itself overnight (the client's level and today's
+    date are applied when they are read)."""
+    fields = ClientRatedHoldings.FIELDS
+    holdings = Holding.objects.filter(account__is_active=True, instrument__risk_rating__in=list(fields)).exclude(
+        selectors.holding_exception_covered())
+    existing = ClientRatedHoldings.objects.all()
+    if client_ids is not None:
+        holdings = holdings.filter(account__client_id__in=client_ids)
+        existing = existing.filter(client_id__in=client_ids)
+    counts = holdings.order_by().values("account__client_id").annotate(
+        **{field: Count("pk", filter=Q(instrument__risk_rating=rating)) for rating, field in fields.items()})
+    rows = [ClientRatedHoldings(client_id=row["account__client_id"], **{field: row[field] for field in fields.values()})
+            for row in counts]
+    with transaction.atomic():
+        existing.delete()  # clients that no longer hold any keep no row
+        # A concurrent refresh of the same client may have inserted its row meanwhile: the last one wins.
+        ClientRatedHoldings.objects.bulk_create(rows, batch_size=2000, update_conflicts=True,
+                                                unique_fields=["client"], update_fields=list(fields.values()))
+    return len(rows)
 
 
 # --- Valuation and alerts ---------------------------------------------------------------
@@ -322,6 +350,8 @@ def _suitability_exception_create(*, client: Client, instrument: Instrument, ter
     )
     exception.full_clean()
     exception.save()
+    if holding is not None:
+        client_rated_holdings_refresh(client_ids=[client.pk])  # the holding is no longer counted
     return exception
 
 

@@ -38,6 +38,7 @@ from crm import access
 from crm.models import Client, Team
 from crm.scales import RiskBasis
 from portfolios import selectors as portfolio_selectors
+from portfolios import suitability_selectors
 from portfolios.models import AssetClass, ConcentrationLimit, Holding, ValuationSnapshot
 
 ZERO = Decimal(0)
@@ -148,20 +149,26 @@ def aum_change(now: Decimal, before: Decimal, since: date) -> Change:
 # The RM dashboard (/dashboard/): panels registered in apps.py
 # ---------------------------------------------------------------------------
 
-def dashboard_book(*, user, today: date | None = None) -> dict:
+def dashboard_book(*, user, today: date | None = None, tiers: list[dict] | None = None) -> dict:
     """The user's book: clients, AUM now, its change over 30 days and since the start of the year,
-    AUM at each of the last 12 month-ends, and clients and AUM per tier. One query, and one more for
+    AUM at each of the last 12 month-ends, and clients and AUM per tier. One query (none when
+    ``tiers``, ``crm.selectors.client_tier_summary`` of the same user, is given), and one more for
     the past days' sums when they are not cached yet (``past_aum_cached``)."""
     today = today or timezone.localdate()
     history = history_dates(today)
     changes = change_dates(today)
-    by_tier = {}
-    for tier in TIERS:
-        in_tier = Q(aum_tier=tier)
-        by_tier[f"count_{tier}"] = Count("pk", filter=in_tier)
-        by_tier[f"aum_{tier}"] = Sum("aum_total", filter=in_tier)
     clients = book_clients(user=user)
-    row = clients.aggregate(client_count=Count("pk"), aum=Sum("aum_total"), **by_tier)
+    if tiers is None:
+        by_tier = {}
+        for tier in TIERS:
+            in_tier = Q(aum_tier=tier)
+            by_tier[f"count_{tier}"] = Count("pk", filter=in_tier)
+            by_tier[f"aum_{tier}"] = Sum("aum_total", filter=in_tier)
+        row = clients.aggregate(client_count=Count("pk"), aum=Sum("aum_total"), **by_tier)
+    else:
+        row = {"client_count": sum(t["client_count"] for t in tiers), "aum": sum((t["aum_sum"] for t in tiers), ZERO)}
+        for t in tiers:
+            row[f"count_{t['tier']}"], row[f"aum_{t['tier']}"] = t["client_count"], t["aum_sum"]
     past_days = {*history[:-1], *changes.values()}
     past = past_aum_cached(user=user, key=f"book:{_days_key(past_days)}",
                            compute=lambda: past_aum_sums(clients, past_days))
@@ -189,8 +196,9 @@ def dashboard_book(*, user, today: date | None = None) -> dict:
     }
 
 
-def dashboard_book_panel(*, request) -> dict:
-    return {"book": dashboard_book(user=request.user), "whole_book": access.is_supervisor(request.user)}
+def dashboard_book_panel(*, request, tiers: list[dict] | None = None) -> dict:
+    """``tiers``: the dashboard's own count of the book per tier, when the page passes it."""
+    return {"book": dashboard_book(user=request.user, tiers=tiers), "whole_book": access.is_supervisor(request.user)}
 
 
 def dashboard_reminders(*, user, today: date | None = None) -> dict:
@@ -221,27 +229,24 @@ def dashboard_reminders(*, user, today: date | None = None) -> dict:
 def dashboard_risk(*, user, today: date | None = None) -> dict:
     """What needs a look in the user's book besides reminders: open concentration and drawdown /
     stop-loss alerts, holdings unsuitable for their client without an exception, and expired,
-    expiring and missing risk assessments. Three queries."""
+    expiring and missing risk assessments (of the clients not inactive). Two queries: the alerts,
+    then one pass over the book's clients for the rest."""
     today = today or timezone.localdate()
     totals = portfolio_selectors.alert_totals(portfolio_selectors.alert_list_open(user=user))
     by_kind = {kind: count for kind, _label, count in totals.by_kind}
-    clients = book_clients(user=user)
-    assessed = Q(risk_level_basis=RiskBasis.ASSESSMENT)
+    assessed = Q(risk_level_basis=RiskBasis.ASSESSMENT) & ~Q(status=Client.Status.INACTIVE)
     soon = today + timedelta(days=CHANGE_DAYS)
-    assessments = clients.exclude(status=Client.Status.INACTIVE).aggregate(
+    figures = book_clients(user=user).aggregate(
         expired=Count("pk", filter=assessed & Q(risk_valid_until__lt=today)),
         expiring=Count("pk", filter=assessed & Q(risk_valid_until__gte=today, risk_valid_until__lte=soon)),
-        missing=Count("pk", filter=~assessed),
+        missing=Count("pk", filter=~Q(risk_level_basis=RiskBasis.ASSESSMENT) & ~Q(status=Client.Status.INACTIVE)),
+        **suitability_selectors.unsuitable_aggregates(today=today),
     )
-    unsuitable = portfolio_selectors.holding_list_unsuitable(clients=clients, today=today).aggregate(
-        holdings=Count("pk"), clients=Count("account__client", distinct=True))
     return {
         "concentration": sum(by_kind.get(kind, 0) for kind in ConcentrationLimit.Kind.values),
         "drawdown": sum(by_kind.get(kind, 0) for kind in portfolio_selectors.DRAWDOWN_ALERT_KINDS),
-        "unsuitable_holdings": unsuitable["holdings"],
-        "unsuitable_clients": unsuitable["clients"],
         "expiring_days": CHANGE_DAYS,
-        **assessments,
+        **figures,
     }
 
 
@@ -340,8 +345,9 @@ def team_dashboard(*, user, team_id: int | None = None, today: date | None = Non
     its change, expired assessments, reminders due today and overdue, reviews due within 30 days
     and overdue, open alerts, unsuitable holdings and NPS / CSAT over 90 days; with totals.
 
-    Eight queries whatever the number of RMs and clients: teams, RMs, then one GROUP BY per figure;
-    one more for the past days' AUM when it is not cached yet (``past_aum_cached``).
+    Seven queries whatever the number of RMs and clients: teams, RMs, then one GROUP BY per table
+    (clients with their unsuitable holdings, reminders, reviews, alerts, feedback); one more for the
+    past days' AUM when it is not cached yet (``past_aum_cached``).
     """
     today = today or timezone.localdate()
     changes = change_dates(today)
@@ -360,10 +366,11 @@ def team_dashboard(*, user, team_id: int | None = None, today: date | None = Non
         status=Client.Status.INACTIVE)
     for r in clients.values("primary_manager_id").annotate(
             client_count=Count("pk"), hnw_count=Count("pk", filter=Q(aum_tier=Client.AumTier.HNW)),
-            aum=Sum("aum_total"), expired=Count("pk", filter=assessed_expired)):
+            aum=Sum("aum_total"), expired=Count("pk", filter=assessed_expired),
+            **suitability_selectors.unsuitable_aggregates(today=today)):
         row = rows[r["primary_manager_id"]]
-        row.client_count, row.hnw_count, row.aum, row.expired_assessments = (
-            r["client_count"], r["hnw_count"], r["aum"] or ZERO, r["expired"])
+        row.client_count, row.hnw_count, row.aum, row.expired_assessments, row.unsuitable_clients = (
+            r["client_count"], r["hnw_count"], r["aum"] or ZERO, r["expired"], r["unsuitable_clients"])
 
     def past_by_manager() -> dict[int, dict]:
         return {r["primary_manager_id"]: {day: aum_on(r, day) for day in changes.values()}
@@ -395,10 +402,6 @@ def team_dashboard(*, user, team_id: int | None = None, today: date | None = Non
             drawdown=Count("pk", filter=Q(kind__in=portfolio_selectors.DRAWDOWN_ALERT_KINDS))):
         row = rows[r["client__primary_manager_id"]]
         row.concentration, row.drawdown = r["concentration"], r["drawdown"]
-
-    for r in portfolio_selectors.holding_list_unsuitable(clients=clients, today=today).order_by().values(
-            "account__client__primary_manager_id").annotate(n=Count("account__client", distinct=True)):
-        rows[r["account__client__primary_manager_id"]].unsuitable_clients = r["n"]
 
     since = today - timedelta(days=FEEDBACK_DAYS)
     for r in Feedback.objects.filter(

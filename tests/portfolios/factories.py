@@ -20,6 +20,7 @@ from portfolios.models import (
     ModelAllocation,
     ModelAllocationWeight,
 )
+from portfolios.services import client_rated_holdings_refresh
 from tests.factories import ClientFactory
 
 TODAY = datetime.date(2026, 11, 20)
@@ -61,6 +62,7 @@ class HoldingFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Holding
+        skip_postgeneration_save = True
 
     account = factory.SubFactory(AccountFactory)
     instrument = factory.SubFactory(InstrumentFactory)
@@ -69,6 +71,12 @@ class HoldingFactory(factory.django.DjangoModelFactory):
     market_value = factory.LazyAttribute(lambda h: h.quantity)
     currency = factory.LazyAttribute(lambda h: h.instrument.currency)
     valuation_date = TODAY
+
+    @factory.post_generation
+    def rated_counts(holding, create, extracted, **kwargs):
+        # As services.holding_upsert does: the client's suitability counts include the new holding.
+        if create:
+            client_rated_holdings_refresh(client_ids=[holding.account.client_id])
 
 
 class InstrumentPriceFactory(factory.django.DjangoModelFactory):

@@ -58,6 +58,16 @@ def test_the_tier_split_counts_clients_and_aum_per_tier(book, owner):
     assert tiers["affluent"]["client_count"] == 0
 
 
+def test_the_tier_counts_the_dashboard_passes_give_the_same_book(book, owner, team_lead):
+    from crm.selectors import client_tier_summary
+
+    for user in (owner, team_lead):
+        counted = selectors.dashboard_book(user=user, today=TODAY)
+        passed = selectors.dashboard_book(user=user, today=TODAY, tiers=client_tier_summary(user=user))
+        assert (passed["client_count"], passed["aum"], passed["tiers"]) == (
+            counted["client_count"], counted["aum"], counted["tiers"])
+
+
 def test_a_team_lead_sees_the_team_book_and_an_outsider_nothing_of_it(book, team_lead, outsider):
     assert selectors.dashboard_book(user=team_lead, today=TODAY)["aum"] == Decimal("1850000.50")
     assert selectors.dashboard_book(user=outsider, today=TODAY)["aum"] == Decimal("7000000.00")
@@ -92,6 +102,24 @@ def test_risk_counts_alerts_by_kind_and_assessments(book, owner):
     figures = selectors.dashboard_risk(user=owner, today=TODAY)
     assert (figures["drawdown"], figures["concentration"]) == (1, 2)
     assert (figures["expired"], figures["expiring"], figures["missing"]) == (1, 0, 1)
+
+
+def test_risk_counts_unsuitable_holdings_as_the_holdings_do(book, owner):
+    from django.db.models import Count
+
+    from portfolios.selectors import holding_list_unsuitable
+    from tests.portfolios.factories import HoldingFactory, InstrumentFactory
+
+    r3 = InstrumentFactory(code="R3FUND", risk_rating="R3")
+    HoldingFactory(account__client=book.big, instrument=r3)
+    HoldingFactory(account__client=book.big, instrument=InstrumentFactory(code="R1DEP", risk_rating="R1"))
+    HoldingFactory(account__client=book.small, instrument=r3)
+    HoldingFactory(account__client=book.outsiders, instrument=r3)
+    figures = selectors.dashboard_risk(user=owner, today=TODAY)
+    live = holding_list_unsuitable(clients=selectors.book_clients(user=owner), today=TODAY).aggregate(
+        holdings=Count("pk"), clients=Count("account__client", distinct=True))
+    assert (figures["unsuitable_holdings"], figures["unsuitable_clients"]) == (live["holdings"], live["clients"]) == (
+        2, 2)
 
 
 def test_feedback_scores_the_last_ninety_days(book, owner):
@@ -142,7 +170,9 @@ def _panel_queries(key: str, *, user) -> int:
 
 @pytest.mark.parametrize(("key", "expected"), [
     ("reports-book", 1),  # one aggregate: counts, AUM, tiers and every past day's snapshot sum
-    ("reports-attention", 5),  # reminders: counts per kind, the urgent few; risk: alerts, assessments, holdings
+    # reminders: counts per kind, the urgent few; risk: alerts, then assessments and unsuitable holdings
+    # in one pass over the clients (their stored counts per product rating: no holding is read)
+    ("reports-attention", 4),
     ("reports-feedback", 2),  # the scores, the latest answers
 ])
 def test_each_reports_panel_costs_a_fixed_number_of_queries_at_two_book_sizes(book, owner, key, expected):
