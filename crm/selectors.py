@@ -7,10 +7,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Reverse
+from django.db.models.lookups import StartsWith
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 
 from .access import (
+    among_clients,
     client_list_editable,
     client_list_visible,
     manager_list_assignable,
@@ -119,16 +122,25 @@ def search_term_normalise(term: str) -> str:
 
 
 def _search_condition(term: str) -> Q:
-    """Name (legal or preferred), ID number, phone or e-mail matching a typed term."""
-    condition = Q(legal_name__icontains=term) | Q(preferred_name__icontains=term)
+    """Name (legal or preferred), ID number, phone or e-mail matching a typed term.
+
+    A term of digits (an ID, phone or client number, with an ID's check character X) is not looked
+    up in names: a long digit string costs the trigram indexes many lists to intersect for nothing."""
     compact = term.replace(" ", "").replace("-", "")
+    number = bool(re.fullmatch(r"\+?\d+[Xx]?", compact))
+    condition = Q() if number else Q(legal_name__icontains=term) | Q(preferred_name__icontains=term)
     if compact:
         # ID numbers are stored upper-case without separators, so the exact lookup can use the index.
         condition |= Q(id_number=compact.upper()) | Q(id_number__startswith=compact.upper())
     digits = re.sub(r"\D", "", term)
     if len(digits) >= 4 and len(digits) >= len(compact.lstrip("+")) - 2:
-        # The term is (nearly) all digits: match phones stored as E.164, with or without the country code.
-        condition |= Q(phone__contains=digits)
+        # The term is (nearly) all digits: the end of a phone stored as E.164, so the last digits or
+        # the whole number with or without its country code; without the 00 or 0 dialled before a
+        # country or area code. By the reversed phone's prefix, which an index serves on PostgreSQL
+        # (crm migration 0017): a trigram search for '00000000' read every client.
+        tails = {tail[::-1] for tail in (digits, digits.lstrip("0")) if len(tail) >= 4}
+        for tail in tails:
+            condition |= Q(StartsWith(Reverse("phone"), tail))
     if "@" in term:
         condition |= Q(email__iexact=compact) | Q(email__istartswith=compact)
     if compact.isdigit() and len(compact) <= 12:
@@ -184,6 +196,24 @@ def client_list_search(*, user, params: Mapping | None = None) -> QuerySet[Clien
     descending = sort.startswith("-")
     keys = _sort_keys().get(sort.lstrip("-"), _sort_keys()["name"])
     return clients.order_by(*(_reverse(keys) if descending else keys))
+
+
+# A list of at most this many clients is found first and sorted after; a longer one is read in sort order.
+SORTED_AFTER_FINDING = 5000
+
+
+def client_list_for_page(clients: QuerySet[Client], *, total: int) -> QuerySet[Client]:
+    """``clients`` (from ``client_list_search``) in the shape that reads one page fastest, given how
+    many there are (``client_list_summary``).
+
+    A short list (an RM's book, a lead's HNW clients, the matches of a search) is found through the
+    indexes of its filters first and sorted after: on PostgreSQL ``id = ANY(ARRAY(SELECT ...))``, an
+    InitPlan. Left as one WHERE under ORDER BY legal_name LIMIT 51, the planner walked the name index
+    hoping to meet 51 of them early: 7,500 rows read for a lead's 686 HNW clients, 55,000 for the
+    1,729 'wang' of the whole book. A long list is cheapest read that way, in index order."""
+    if total > SORTED_AFTER_FINDING:
+        return clients
+    return clients.filter(among_clients(clients, field="pk"))
 
 
 # Columns of the client list. Name and AUM are always shown (AUM must be visible without scrolling);
