@@ -6,6 +6,7 @@ table through the Django template engine. The benchmark mounts these views under
 in its own process only (``floors_mounted``); the app's URLs never include them.
 """
 
+import re
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -42,18 +43,23 @@ def _visible(user) -> tuple[str, list]:
 
 
 def _search(term: str) -> tuple[str, list]:
-    """The same expressions as crm.selectors' search, so the floor uses the same indexes."""
-    like = f"%{term}%"
-    sql = "(UPPER(c.legal_name::text) LIKE UPPER(%s) OR UPPER(c.preferred_name::text) LIKE UPPER(%s)"
-    params = [like, like]
+    """The same expressions as crm.selectors' search, so the floor uses the same indexes: names by
+    trigram (not for a term of digits), ID numbers by prefix, phones by their last digits (reversed)."""
     compact = term.replace(" ", "").replace("-", "")
     digits = "".join(ch for ch in term if ch.isdigit())
-    sql += " OR c.id_number = %s OR c.id_number::text LIKE %s"
+    number = bool(re.fullmatch(r"\+?\d+[Xx]?", compact))
+    arms, params = [], []
+    if not number:
+        like = f"%{term}%"
+        arms += ["UPPER(c.legal_name::text) LIKE UPPER(%s)", "UPPER(c.preferred_name::text) LIKE UPPER(%s)"]
+        params += [like, like]
+    arms += ["c.id_number = %s", "c.id_number::text LIKE %s"]
     params += [compact.upper(), compact.upper() + "%"]
     if len(digits) >= 4:
-        sql += " OR c.phone::text LIKE %s"
-        params.append(f"%{digits}%")
-    return sql + ")", params
+        for tail in {tail for tail in (digits, digits.lstrip("0")) if len(tail) >= 4}:
+            arms.append("REVERSE(c.phone::text) LIKE %s")
+            params.append(tail[::-1] + "%")
+    return "(" + " OR ".join(arms) + ")", params
 
 
 def _fetch(sql: str, params) -> list[tuple]:

@@ -45,6 +45,8 @@ def book(owner):
     ("１１０１０５１９４９１２３１００２Ｘ", ["Wang Fang"]),  # full-width characters from a Chinese IME
     ("139 1234 5678", ["Wang Fang"]),             # phone without country code, with spaces
     ("+86 139-1234-5678", ["Wang Fang"]),         # phone with country code and dashes
+    ("0086 139 1234 5678", ["Wang Fang"]),        # dialled from abroad
+    ("5678", ["Wang Fang"]),                      # the last digits of a phone (尾号)
     ("FANG.WANG@mail.example", ["Wang Fang"]),    # e-mail, any case
     ("li.na@", ["李娜"]),                          # start of an e-mail
     ("nobody", []),
