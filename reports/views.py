@@ -90,7 +90,7 @@ def book(request):
         ] for c in clients.iterator(chunk_size=2000))
         return _export(request, name="book-of-business", file_format=file_format, headers=headers, rows=rows)
     summary = crm_selectors.client_list_summary(clients)
-    paginator = Paginator(clients, BOOK_PAGE_SIZE)
+    paginator = Paginator(crm_selectors.client_list_for_page(clients, total=summary["client_count"]), BOOK_PAGE_SIZE)
     paginator.count = summary["client_count"]  # already counted with the AUM sum: no second COUNT
     return _render(request, "reports/book.html", {
         "form": form, "summary": summary, "page": paginator.get_page(request.GET.get("page")),
