@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST, require_safe
 
-from . import access, audit, masking, panels, pickers, selectors, services, spreadsheets
+from . import access, audit, masking, pagination, panels, pickers, selectors, services, spreadsheets
 from .forms import (
     ClientFilterForm,
     ClientForm,
@@ -64,7 +64,7 @@ def _query_without(request, *names) -> str:
 
 def _sort_links(request, current: str) -> dict:
     """Per sortable column: the URL that sorts by it (toggling direction) and whether it is active."""
-    base = _query_without(request, "sort", "page")
+    base = _query_without(request, "sort", *pagination.CURSOR_PARAMETERS)
     links = {}
     for name in selectors.CLIENT_SORTS:
         active = current.lstrip("-") == name
@@ -92,7 +92,7 @@ def client_list(request):
     form = ClientFilterForm(request.GET or None, user=request.user)
     params = form.selector_params() if request.GET else {}
     clients = selectors.client_list_search(user=request.user, params=params)
-    query = _query_without(request, "page")
+    query = _query_without(request, *pagination.CURSOR_PARAMETERS)
     summary = selectors.client_list_summary(clients)
     return render(request, "crm/client_list.html", {
         "form": form,
@@ -101,7 +101,9 @@ def client_list(request):
         "column_choices": _column_choices(),
         "recent_clients": selectors.client_list_recent(user=request.user,
                                                        client_ids=request.session.get(RECENT_SESSION_KEY)),
-        "page": _Page(clients, request.GET.get("page"), total=summary["client_count"]),
+        "page": pagination.KeysetPage(selectors.client_list_for_page(clients, total=summary["client_count"]),
+                                      request.GET, sort=params.get("sort") or "name",
+                                      total=summary["client_count"], query=query),
         "query": query,
         "sort_links": _sort_links(request, params.get("sort") or "name"),
         "saved_filters": selectors.saved_filter_list(user=request.user),
