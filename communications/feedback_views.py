@@ -103,11 +103,13 @@ def feedback_thanks(request):
 # ---------------------------------------------------------------------------
 
 
-def client_feedback_panel(*, request, client) -> dict:
+def client_feedback_panel(*, request, client, may_edit: bool | None = None) -> dict:
     """The client page's feedback panel: recent feedback, open complaints, the link buttons for
-    those who may change the client, and a link issued just now (shown this once). Three queries."""
+    those who may change the client, and a link issued just now (shown this once). Two queries,
+    three when the page has not passed ``may_edit`` (crm.panels ``known``)."""
     context = selectors.client_feedback_summary(client=client)
-    may_edit = access.client_may_edit(user=request.user, client_id=client.pk)
+    if may_edit is None:
+        may_edit = access.client_may_edit(user=request.user, client_id=client.pk)
     shown = request.session.pop(SESSION_LINK_KEY, None) if hasattr(request, "session") else None
     context.update({
         "client": client,

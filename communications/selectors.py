@@ -14,7 +14,6 @@ from django.db.models import (
 )
 from django.db.models.functions import JSONObject, RowNumber
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -22,7 +21,6 @@ from django.utils.translation import gettext_noop
 from crm import access, attention, panels
 from crm.models import Client, Team
 
-from .forms import ContactForm
 from .models import ContactLog, Notification, Reminder, ReminderPolicy, Review, ReviewCadence, ReviewSchedule
 
 # Reminder kinds this app raises; other apps' kinds come from their crm.attention sources.
@@ -50,12 +48,23 @@ def review_cadences() -> dict[str, int]:
 
 def review_due_on(*, client: Client, cadences: dict[str, int] | None = None) -> date:
     """The client's next review date: from the schedule, or, before the scan first scheduled the
-    client, counted from the day the client was registered."""
-    schedule = ReviewSchedule.objects.filter(client=client).first()
-    if schedule is not None:
-        return schedule.due_on
-    cadences = cadences or review_cadences()
-    return months_later(timezone.localdate(client.created_at), cadences[client.aum_tier])
+    client, counted from the day the client was registered. One query: the schedule's date and the
+    tier's cadence together, unless the caller has the ``cadences`` (then the schedule alone)."""
+    if cadences is not None:
+        schedule = ReviewSchedule.objects.filter(client=client).first()
+        if schedule is not None:
+            return schedule.due_on
+        months = cadences[client.aum_tier]
+    else:
+        scheduled, months = Client.objects.filter(pk=client.pk).values_list(
+            Subquery(ReviewSchedule.objects.filter(client=OuterRef("pk")).values("due_on")[:1]),
+            Subquery(ReviewCadence.objects.filter(tier=client.aum_tier).values("interval_months")[:1]),
+        ).get()
+        if scheduled is not None:
+            return scheduled
+        if months is None:
+            months = DEFAULT_CADENCE_MONTHS[client.aum_tier]
+    return months_later(timezone.localdate(client.created_at), months)
 
 
 def reviews_schedulable() -> QuerySet[Client]:
@@ -239,44 +248,73 @@ class TimelineEntry:
     record: object
 
 
+def _contacts_and_reviews(client: Client) -> tuple[QuerySet[ContactLog], QuerySet[Review]]:
+    """A client's contacts and reviews, each newest first, with who recorded them."""
+    return (ContactLog.objects.filter(client=client).select_related("recorded_by").order_by("-occurred_at", "-id"),
+            Review.objects.filter(client=client).select_related("completed_by").order_by("-completed_on", "-id"))
+
+
 def client_timeline(*, client: Client, limit: int | None = TIMELINE_ITEMS_SHOWN) -> list[TimelineEntry]:
     """Contacts and reviews of a client, newest first; two queries."""
-    contacts = ContactLog.objects.filter(client=client).select_related("recorded_by").order_by("-occurred_at", "-id")
-    reviews = Review.objects.filter(client=client).select_related("completed_by").order_by("-completed_on", "-id")
+    contacts, reviews = _contacts_and_reviews(client)
     if limit is not None:
         contacts, reviews = contacts[:limit], reviews[:limit]
+    return _timeline_entries(contacts, reviews, limit=limit)
+
+
+def _timeline_entries(contacts, reviews, *, limit: int | None) -> list[TimelineEntry]:
     entries = [TimelineEntry(timezone.localtime(c.occurred_at).date(), "contact", c) for c in contacts]
     entries += [TimelineEntry(r.completed_on, "review", r) for r in reviews]
     entries.sort(key=lambda entry: (entry.at, entry.kind == "contact"), reverse=True)
     return entries[:limit] if limit is not None else entries
 
 
-def client_timeline_panel(*, request, client: Client) -> dict:
-    """The client page's communication panel: next review, latest contacts and reviews, the quick-add
-    contact form for those who may change the client. Five queries (six before the scan first
-    scheduled the client's review)."""
-    may_edit = access.client_may_edit(user=request.user, client_id=client.pk)
+@dataclass(frozen=True)
+class ClientCommunications:
+    review_due_on: date
+    contacts: list  # the latest TIMELINE_ITEMS_SHOWN, newest first
+    reviews: list
+
+
+def client_communications(*, request, client: Client) -> ClientCommunications:
+    """The next review date and the latest contacts and reviews, which the client page's panel and
+    its header facts both show: three queries, once per request (crm.panels.request_memo)."""
+    def fetch() -> ClientCommunications:
+        contacts, reviews = _contacts_and_reviews(client)
+        return ClientCommunications(review_due_on=review_due_on(client=client),
+                                    contacts=list(contacts[:TIMELINE_ITEMS_SHOWN]),
+                                    reviews=list(reviews[:TIMELINE_ITEMS_SHOWN]))
+    return panels.request_memo(request, ("communications", client.pk), fetch)
+
+
+def client_timeline_panel(*, request, client: Client, may_edit: bool | None = None) -> dict:
+    """The client page's communication panel: next review, latest contacts and reviews, the links to
+    log a contact and complete a review for those who may change the client. Four queries
+    (``client_communications``'s, shared with the header facts, and the reminder policy), five when
+    the page has not passed ``may_edit`` (crm.panels ``known``)."""
+    if may_edit is None:
+        may_edit = access.client_may_edit(user=request.user, client_id=client.pk)
     today = timezone.localdate()
-    due_on = review_due_on(client=client)
+    recent = client_communications(request=request, client=client)
+    due_on = recent.review_due_on
     policy = ReminderPolicy.current()
     return {
         "client": client,
-        "entries": client_timeline(client=client),
+        "entries": _timeline_entries(recent.contacts, recent.reviews, limit=TIMELINE_ITEMS_SHOWN),
         "review_due_on": due_on,
         "review_overdue": due_on < today,
         "review_due_soon": today <= due_on <= today + timedelta(days=policy.due_soon_days),
         "may_edit": may_edit,
-        "contact_form": ContactForm(client=client, action=reverse("communications:contact-create",
-                                                                    args=[client.pk])) if may_edit else None,
     }
 
 
 def client_facts(*, request, client: Client) -> list[panels.Fact]:
     """The client page's header facts from this app: last contact and next review (registered with
-    crm.panels.facts_register in reminder_setup). Two or three queries: the latest contact, the
-    review schedule (and the cadences before the client's first scheduling)."""
-    last = ContactLog.objects.filter(client=client).order_by("-occurred_at").values_list("occurred_at", flat=True).first()
-    due_on = review_due_on(client=client)
+    crm.panels.facts_register in reminder_setup). ``client_communications``'s queries, none when
+    the page's panel has asked already."""
+    recent = client_communications(request=request, client=client)
+    last = recent.contacts[0].occurred_at if recent.contacts else None
+    due_on = recent.review_due_on
     overdue = due_on < timezone.localdate()
     return [
         panels.Fact(key="last-contact", label=_("Last contact"),

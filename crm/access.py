@@ -206,6 +206,14 @@ def client_may_edit(*, user, client_id: int) -> bool:
     return client_list_editable(user=user).filter(pk=client_id).exists()
 
 
+def client_visible_may_edit(*, user) -> bool:
+    """``client_may_edit`` for a client already fetched through ``client_list_visible``, without a
+    query: those who may change clients at all may change every client they see (RMs and team
+    leads: ``client_list_editable`` is their visible list; administrators: everyone), the others
+    none. The client and portfolio pages ask this once and pass it to their panels."""
+    return may_change_clients(user)
+
+
 def client_may_reassign(*, user, client_id: int) -> bool:
     return may_use_team_pages(user) and client_may_edit(user=user, client_id=client_id)
 

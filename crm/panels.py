@@ -17,9 +17,12 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+
+T = TypeVar("T")
 
 CLIENT_MAIN = "client-main"      # the client 360 page, main column
 CLIENT_SIDE = "client-side"      # the client 360 page, side column
@@ -87,6 +90,18 @@ def render(slot: str, *, request, known: dict | None = None, **objects) -> list[
             continue
         rendered.append(RenderedPanel(panel.key, render_to_string(panel.template, context, request=request)))
     return rendered
+
+
+def request_memo(request, key, compute: Callable[[], T]) -> T:
+    """``compute()`` once per request and ``key`` (e.g. ``("alerts-by-kind", client.pk)``): what an
+    app's panel and its header facts both show is fetched once, though the page asks each alone.
+    Without a request (a task, a test calling the function directly) it just computes."""
+    if request is None:
+        return compute()
+    memo = request.__dict__.setdefault("_panels_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 # ---------------------------------------------------------------------------

@@ -274,13 +274,17 @@ def client_tier_summary(*, user) -> list[dict]:
 def client_360(*, user, pk: int) -> dict:
     """Everything the client page shows, in a fixed number of queries whatever the history length."""
     client = get_object_or_404(
-        client_list_visible(user=user).select_related("primary_manager", "created_by", "merged_into")
+        client_list_visible(user=user).select_related(
+            "primary_manager", "created_by", "merged_into", "household_membership__household")
         .prefetch_related("tags"),
         pk=pk,
     )
     assignments = list(client.assignments.select_related("manager", "assigned_by").order_by("-started_at", "-id"))
     transitions = list(client.lifecycle_transitions.select_related("changed_by"))
-    membership = HouseholdMember.objects.filter(client=client).select_related("household").first()
+    try:
+        membership = client.household_membership  # joined above: no query of its own
+    except HouseholdMember.DoesNotExist:
+        membership = None
     household = household_with_members(user=user, household=membership.household) if membership else None
     return {
         "client": client,

@@ -949,8 +949,9 @@ def client_portfolio_panel(*, request, client: Client) -> dict:
 
     Queries do not grow with holdings or alerts: 1 the latest valuation snapshot (its classes are
     stored on it), 2-3 the model allocation and its weights (only with a risk level), 4 the open alerts
-    counted per kind, 5 the goals, 6 their linked accounts (prefetch); then, only for a goal funded by
-    linked accounts, that goal's holdings (and FX rates if foreign), for at most PANEL_GOALS_SHOWN goals.
+    counted per kind (``client_alerts_by_kind``, shared with the header fact), 5 the goals, 6 their
+    linked accounts (prefetch); then, only for a goal funded by linked accounts, that goal's holdings
+    (and FX rates if foreign), for at most PANEL_GOALS_SHOWN goals.
     """
     today = timezone.localdate()
     snapshot = ValuationSnapshot.objects.filter(client=client).order_by("-valuation_date").first()
@@ -969,10 +970,7 @@ def client_portfolio_panel(*, request, client: Client) -> dict:
                               band_low=ZERO, band_high=HUNDRED, drift=ZERO, outside_band=False)
                 for c, amount in sorted(amounts.items(), key=lambda item: _class_order(item[0]))
             )
-    by_kind = dict(
-        Alert.objects.filter(client=client, resolved_at__isnull=True).order_by()
-        .values_list("kind").annotate(count=Count("id"))
-    )
+    by_kind = client_alerts_by_kind(request=request, client=client)
     alerts_by_kind = sorted(
         ({"kind": kind, "label": Alert.Kind(kind).label if kind in Alert.Kind.values else kind, "count": count,
           "css": SEVERITY_CSS[Alert.SEVERITY_BY_KIND.get(kind, AlertSeverity.LOW)],
@@ -992,13 +990,22 @@ def client_portfolio_panel(*, request, client: Client) -> dict:
 PANEL_GOALS_SHOWN = 5
 
 
+def client_alerts_by_kind(*, request, client: Client) -> dict[str, int]:
+    """The client's open alerts counted per kind: one query, once per request (crm.panels.request_memo),
+    as the client page's portfolio panel and its header fact both show them."""
+    return panels.request_memo(request, ("portfolio-alerts-by-kind", client.pk), lambda: dict(
+        Alert.objects.filter(client=client, resolved_at__isnull=True).order_by()
+        .values_list("kind").annotate(count=Count("id"))))
+
+
 def client_alert_facts(*, request, client: Client) -> list[panels.Fact]:
-    """The client page's header fact from this app: open alerts by severity (one query), linking to the
-    portfolio page. Registered with crm.panels.facts_register in apps.py."""
-    counts = dict(
-        Alert.objects.filter(client=client, resolved_at__isnull=True).annotate(severity=alert_severity_expression())
-        .order_by().values_list("severity").annotate(count=Count("id"))
-    )
+    """The client page's header fact from this app: open alerts by severity (``client_alerts_by_kind``:
+    no query of its own after the portfolio panel), linking to the portfolio page. Registered with
+    crm.panels.facts_register in apps.py."""
+    counts: dict[int, int] = {}
+    for kind, count in client_alerts_by_kind(request=request, client=client).items():
+        severity = int(Alert.SEVERITY_BY_KIND.get(kind, AlertSeverity.LOW))
+        counts[severity] = counts.get(severity, 0) + count
     badges = tuple(
         (f"{counts[severity]} {AlertSeverity(severity).label}", SEVERITY_CSS[AlertSeverity(severity)])
         for severity in sorted(counts, reverse=True)

@@ -49,15 +49,12 @@ def _portfolio_url(client_id: int) -> str:
 def client_portfolio(request, pk: int):
     client = client_get_visible(user=request.user, pk=pk)
     context = selectors.portfolio_page(client=client)
-    context["can_edit"] = access.client_may_edit(user=request.user, client_id=client.pk)
+    context["can_edit"] = access.client_visible_may_edit(user=request.user)  # the client is a visible one
     if "summary" in context:
         context["performance"] = performance.client_performance(client=client, summary=context["summary"])
         context["chart_data"]["returns"] = context["performance"].chart_data()
         context["holding_rows"] = list(zip(context["summary"].holdings, context["performance"].pnl.holdings,
                                            strict=True))
-        if context["can_edit"]:
-            context["cash_flow_form"] = CashFlowForm(
-                client=client, action=reverse("portfolios:cash-flow-create", args=[client.pk]))
     # Buttons other apps add to the header (crm.panels), e.g. the client review report.
     context["action_panels"] = panels.render(panels.PORTFOLIO_ACTIONS, request=request, client=client)
     audit.sensitive_view_record(request=request, what=SensitiveView.What.PORTFOLIO_PAGE, client_id=client.pk)
@@ -65,7 +62,7 @@ def client_portfolio(request, pk: int):
 
 
 def cash_flow_create(request, pk: int):
-    """Record a contribution or withdrawal (the form sits on the portfolio page; errors re-render here)."""
+    """Record a contribution or withdrawal (the portfolio page's performance card links here)."""
     client = client_get_editable(user=request.user, pk=pk)
     form = CashFlowForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():

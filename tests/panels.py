@@ -37,3 +37,15 @@ def facts_queries(*, user, client) -> int:
     with CaptureQueriesContext(connection) as queries:
         panels.facts_collect(request=request, client=client)
     return len(queries)
+
+
+def client_page_queries(*, user, client, known: dict) -> int:
+    """What the apps add to the client page, counted as the page runs it: both columns' panels, then
+    the header facts, on one request (what an app's panel and its facts share through
+    ``crm.panels.request_memo`` is fetched once)."""
+    request = _request(user)
+    with CaptureQueriesContext(connection) as queries:
+        for slot in (panels.CLIENT_MAIN, panels.CLIENT_SIDE):
+            panels.render(slot, request=request, client=client, known=known)
+        panels.facts_collect(request=request, client=client)
+    return len(queries)

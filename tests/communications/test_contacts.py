@@ -26,7 +26,9 @@ def contact_data(**overrides):
 def test_it_logs_a_contact_from_the_client_page(client, owner, client_record):
     client.force_login(owner)
     page = client.get(reverse("crm:client-detail", args=[client_record.pk])).content.decode()
-    assert 'data-testid="contact-form"' in page  # the quick-add form is on the client page
+    form_url = reverse("communications:contact-create", args=[client_record.pk])
+    assert f'href="{form_url}" data-testid="quick-add-contact"' in page  # the client page links to the form
+    assert 'data-testid="contact-form"' in client.get(form_url).content.decode()
 
     response = client.post(reverse("communications:contact-create", args=[client_record.pk]), contact_data())
 
@@ -152,10 +154,14 @@ def test_the_client_panel_costs_the_same_queries_however_long_the_history(owner,
         ReviewFactory(client=client_record, completed_on=timezone.localdate() - timedelta(days=days))
     request = RequestFactory().get("/")
     request.user = owner
-    # may the user edit the client (1), the review schedule (1) and, before the scan has scheduled
-    # the client, the cadences (1), the reminder settings (1), the latest contacts (1) and reviews (1);
-    # plus the user's roles (1), read once per request by the context processors
-    with django_assert_num_queries(7):
+    # may the user edit the client (1; none when the page passes it), the review schedule with the
+    # tier's cadence (1), the reminder settings (1), the latest contacts (1) and reviews (1); plus the
+    # user's roles (1), read once per request by the context processors
+    with django_assert_num_queries(6):
         html = render_to_string("communications/includes/client_panel.html",
                                 selectors.client_timeline_panel(request=request, client=client_record), request=request)
     assert html.count('data-testid="timeline-contact"') + html.count('data-testid="timeline-review"') == 10
+    # The header facts (last contact, next review) read what the panel fetched for this request.
+    with django_assert_num_queries(0):
+        facts = {fact.key: fact.value for fact in selectors.client_facts(request=request, client=client_record)}
+    assert facts["last-contact"] == timezone.localdate().isoformat()

@@ -76,3 +76,18 @@ def test_among_clients_filters_another_model_by_the_visible_clients(book, owner)
                                      role=Assignment.Role.PRIMARY)
     assert sorted(Client.objects.get(pk=row.client_id).pk for row in rows) == sorted(
         [book["own"].pk, book["backup"].pk])
+
+
+def test_whether_a_visible_client_may_be_edited_is_answered_without_a_query_as_the_rule_says(
+        book, owner, teammate, team_lead, other_lead, compliance, administrator, django_assert_num_queries):
+    """The client and portfolio pages ask ``client_visible_may_edit`` instead of ``client_may_edit``:
+    for every role and every client the role sees, the same answer."""
+    for user in (owner, teammate, team_lead, other_lead, compliance, administrator):
+        user = type(user).objects.get(pk=user.pk)  # roles not yet read
+        visible = list(access.client_list_visible(user=user).values_list("pk", flat=True))
+        access.client_visible_may_edit(user=user)  # reads the user's roles (once per request)
+        with django_assert_num_queries(0):
+            answer = access.client_visible_may_edit(user=user)
+        assert all(answer == access.client_may_edit(user=user, client_id=pk) for pk in visible), user
+    assert not access.client_visible_may_edit(user=compliance)
+    assert access.client_visible_may_edit(user=owner) and access.client_visible_may_edit(user=administrator)

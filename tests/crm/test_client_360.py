@@ -10,7 +10,7 @@ from django.utils import timezone
 from crm import access, panels, services
 from crm.models import Assignment, Client, LifecycleTransition
 from tests.factories import HouseholdMemberFactory, ManagerFactory, TagFactory
-from tests.panels import facts_queries, panels_queries
+from tests.panels import client_page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -77,11 +77,10 @@ def test_it_gives_compliance_the_page_without_change_controls(client, compliance
 
 
 def app_panel_queries(client_record, user) -> int:
-    """The queries of the panels other apps contribute to the page, counted alone; each app keeps its own constant."""
+    """The queries of the panels and header facts other apps contribute to the page, counted alone;
+    each app keeps its own constant."""
     may_edit = access.client_may_edit(user=user, client_id=client_record.pk)  # the page passes it on
-    return (panels_queries(panels.CLIENT_MAIN, user=user, client=client_record, known={"may_edit": may_edit})
-            + panels_queries(panels.CLIENT_SIDE, user=user, client=client_record, known={"may_edit": may_edit})
-            + facts_queries(user=user, client=client_record))
+    return client_page_queries(user=user, client=client_record, known={"may_edit": may_edit})
 
 
 @pytest.mark.parametrize("history_rows", [3, 30])
@@ -99,14 +98,14 @@ def test_it_renders_in_a_constant_number_of_queries(client, team_lead, owner, cl
         HouseholdMemberFactory(household=membership.household, client__manager=owner)
     client_record.tags.add(TagFactory(name="vip"))
     client.force_login(team_lead)
-    # 1 session, 2 user, 3 user's groups (roles), 4 the visible client with its RM, creator and merge
-    # target, 5 its tags, 6 assignments with managers and assigners, 7 lifecycle transitions with who,
-    # 8 household membership with household, 9 visible household members with clients and RMs,
-    # 10 combined AUM (one aggregate), 11 whether the user may edit the client, 12 the navbar's unread
-    # notification count, 13-15 saving the session with the recently viewed clients (savepoint, update,
-    # release), 16 the log of the view (one INSERT, crm.audit); plus the apps' panels' and header facts'
-    # own queries, which each app keeps constant.
-    with django_assert_num_queries(16 + app_panel_queries(client_record, team_lead)):
+    # 1 session, 2 user, 3 user's groups (roles), 4 the visible client with its RM, creator, merge
+    # target and household membership with household, 5 its tags, 6 assignments with managers and
+    # assigners, 7 lifecycle transitions with who, 8 visible household members with clients and RMs,
+    # 9 combined AUM (one aggregate), 10 the navbar's unread notification count, 11-13 saving the
+    # session with the recently viewed clients (savepoint, update, release), 14 the log of the view (one
+    # INSERT, crm.audit); plus the apps' panels' and header facts' own queries, which each app keeps
+    # constant. Whether the user may edit the client costs none (crm.access.client_visible_may_edit).
+    with django_assert_num_queries(14 + app_panel_queries(client_record, team_lead)):
         response = client.get(reverse("crm:client-detail", args=[client_record.pk]))
     assert response.status_code == 200
     assert len(response.context["assignments"]) == history_rows + 1

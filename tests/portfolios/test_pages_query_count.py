@@ -47,16 +47,16 @@ def test_the_portfolio_page_queries_do_not_grow_with_holdings(client, owner, cli
     client.force_login(owner)
     url = reverse("portfolios:client-portfolio", args=[client_record.pk])
 
-    # 1 session, 2 user, 3 the user's roles (groups),
-    # 4 the client through client_list_visible, 5 whether it is in client_list_editable,
-    # portfolio_summary: 6 holdings with accounts, institutions and instruments, 7 the USD rate,
-    #   8 the model allocation, 9 its weights, 10 the open alerts,
-    # 11 the concentration limits, 12 the AUM history, 13 goals, 14 their linked accounts (prefetch),
-    # 15 the latest rebalance proposals, 16 the drawdown limit, 17 the client's suitability exceptions,
-    # 18 the navbar's unread notification count, 19 the log of the view (one INSERT, crm.audit),
-    # portfolios.performance: 20 the valuation points, 21 the cash flows with their accounts,
-    # 22 the accounts of the contribution/withdrawal form (the owner may edit).
-    with django_assert_num_queries(22):
+    # 1 session, 2 user, 3 the user's roles (groups), 4 the client through client_list_visible
+    # (whether the user may edit it needs no query: crm.access.client_visible_may_edit),
+    # portfolio_summary: 5 holdings with accounts, institutions and instruments, 6 the USD rate,
+    #   7 the model allocation, 8 its weights, 9 the open alerts,
+    # 10 the concentration limits, 11 the AUM history, 12 goals, 13 their linked accounts (prefetch),
+    # 14 the latest rebalance proposals, 15 the drawdown limit, 16 the client's suitability exceptions,
+    # 17 the navbar's unread notification count, 18 the log of the view (one INSERT, crm.audit),
+    # portfolios.performance: 19 the valuation points, 20 the cash flows with their accounts.
+    # The contribution/withdrawal form is on a page of its own (its accounts are not read here).
+    with django_assert_num_queries(20):
         response = client.get(url)
 
     assert response.status_code == 200
@@ -76,6 +76,25 @@ def test_the_360_panel_queries_do_not_grow_with_holdings(owner, client_record, h
         html = panel_html(panels.CLIENT_MAIN, "portfolio", user=owner, client=client_record)
 
     assert "Full portfolio" in html
+
+
+def test_the_alert_fact_reads_the_counts_the_360_panel_fetched(owner, client_record, django_assert_num_queries):
+    from django.test import RequestFactory
+
+    from portfolios import selectors
+    from portfolios.models import Alert
+
+    AlertFactory(client=client_record, kind=Alert.Kind.STOP_LOSS, subject="600519")
+    AlertFactory(client=client_record, kind=Alert.Kind.REGION, subject="China")
+    AlertFactory(client=client_record, kind=Alert.Kind.INDUSTRY, subject="Banks")
+    request = RequestFactory().get("/")
+    request.user = owner
+    selectors.client_portfolio_panel(request=request, client=client_record)
+
+    with django_assert_num_queries(0):  # the same request: the panel's counts per kind
+        [fact] = selectors.client_alert_facts(request=request, client=client_record)
+
+    assert [text for text, _colour in fact.badges] == ["1 High", "2 Low"]
 
 
 def test_the_dashboard_panel_queries_do_not_grow_with_alerts_or_clients(owner, django_assert_num_queries):

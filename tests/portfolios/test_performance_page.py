@@ -161,6 +161,19 @@ def test_another_rm_gets_404_and_records_nothing(client, outsider, client_record
     assert not CashFlow.objects.exists()
 
 
+def test_the_owner_opens_the_flow_form_from_the_performance_card(client, owner, client_record):
+    client.force_login(owner)
+
+    page = client.get(reverse("portfolios:client-portfolio", args=[client_record.pk])).content.decode()
+    form_page = client.get(url_for(client_record))
+
+    card = page[page.index('data-testid="performance"'):]
+    assert f'href="{url_for(client_record)}" data-testid="cash-flow-toggle"' in card
+    assert 'id="cash-flow-record"' not in page  # rendered on its own page, on demand
+    assert form_page.status_code == 200
+    assert 'id="cash-flow-record"' in form_page.content.decode()
+
+
 def test_compliance_reads_the_performance_but_cannot_record_a_flow(client, compliance, client_record):
     client.force_login(compliance)
 
@@ -206,10 +219,11 @@ def test_the_page_queries_do_not_grow_with_history_flows_or_holdings(client, own
 
     # 1 session, 2 user, 3 roles, 4 the client, portfolio_summary: 5 holdings, 6 the USD rate, 7 open alerts
     # (no risk level: no model allocation); 8 the AUM history, 9 concentration limits, 10 goals (none, so no
-    # prefetch of their accounts), 11 proposals, 12 drawdown limit, 13 suitability exceptions, 14 may the
-    # user edit; client_performance: 15 the valuation points, 16 the flows with their accounts; 17 the log of
-    # the view, 18 the navbar's notification count, 19 the form's accounts (the owner may edit).
-    with django_assert_num_queries(19):
+    # prefetch of their accounts), 11 proposals, 12 drawdown limit, 13 suitability exceptions;
+    # client_performance: 14 the valuation points, 15 the flows with their accounts; 16 the log of the view,
+    # 17 the navbar's notification count. May the user edit: no query (the client is a visible one); the
+    # contribution/withdrawal form and its accounts are on a page of their own.
+    with django_assert_num_queries(17):
         response = client.get(url)
 
     assert response.status_code == 200
