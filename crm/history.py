@@ -17,11 +17,13 @@ from contextlib import contextmanager
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 from simple_history.utils import bulk_update_with_history
 
+from .bulk import Column, rows_copy_select
 from .ratelimit import client_address
 
 
@@ -87,6 +89,17 @@ def history_bulk_update(objs, model, fields: list[str], *, user, reason: str, ba
         return
     bulk_update_with_history(objs, model, fields, batch_size=batch_size, default_user=user,
                              default_change_reason=reason[:100], custom_historical_attrs=request_attrs())
+
+
+def history_copy_created(model, ids, *, user, reason: str) -> None:
+    """The "+" history row of each new object of ``model`` (``ids``), copied in the database from its
+    row as written, with the user, reason and request: what ``bulk_create_with_history`` writes,
+    without loading the rows into Python (``crm.bulk``)."""
+    historical = model.history.model
+    values = {field.attname: Column(field.column) for field in historical.tracked_fields}
+    values.update(history_date=timezone.now(), history_type="+", history_change_reason=reason[:100],
+                  history_user_id=getattr(user, "pk", None), **request_attrs())
+    rows_copy_select(historical, values, source=model, ids=ids)
 
 
 @contextmanager

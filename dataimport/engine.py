@@ -6,13 +6,17 @@ An app subclasses ``ImportKind`` (see ``crm.imports`` and ``portfolios.imports``
 * ``prepare(rows, user=)``: look up, once for the file, what its rows refer to;
 * ``check_row(row, context)``: the row validator, which records the row's errors on it and
   keeps what it made of the cells in ``row.parsed``;
+* optionally ``row_restore(row, entry)`` and ``recheck_row(row, context)``: for a kind whose
+  check of the cells needs nothing of the database, the commit takes back what the dry run
+  made of them from its stored report and checks again only what reads the database;
 * ``describe(rows, context, report)``: after every row is checked, what committing would do
   (new, changed, duplicate), written into the report;
 * ``write(rows, context, report, user=, upload=, options=)``: the row handler of the commit.
 
-``dry_run`` runs the first three and writes nothing. ``commit`` runs exactly the same checks
-again, on the database as it is now, and then ``write`` in the same transaction: the dry run
-catches everything the commit would refuse, and a commit is written whole or not at all.
+``dry_run`` runs the first three and writes nothing. ``commit`` runs the same checks again, on
+the database as it is now (a kind that can, restores the cells' cleaning, which depends on the
+file and the mapping only), and then ``write`` in the same transaction: the dry run catches
+everything the commit would refuse, and a commit is written whole or not at all.
 An ``all_or_nothing`` kind writes nothing while a row has an error; the others leave the rows
 with errors out and write the rest.
 
@@ -49,8 +53,12 @@ class Row:
     def text(self, key: str) -> str:
         return cell_text(self.cells.get(key))
 
-    def error(self, key: str, message) -> None:
-        self.entry["errors"].append({"field": key, "column": self._shown.get(key, ""), "message": str(message)})
+    def error(self, key: str, message, *, code: str = "") -> None:
+        """Record an error of the row in a column; ``code`` marks one the kind needs to tell apart."""
+        error = {"field": key, "column": self._shown.get(key, ""), "message": str(message)}
+        if code:
+            error["code"] = code
+        self.entry["errors"].append(error)
 
     def warn(self, message) -> None:
         self.entry["warnings"].append(str(message))
@@ -119,6 +127,16 @@ class ImportKind:
     def check_row(self, row: Row, context) -> None:
         raise NotImplementedError
 
+    def row_restore(self, row: Row, entry: dict) -> bool:
+        """Put back on ``row`` what ``check_row`` made of its cells, from ``entry`` (the row's entry
+        in the report of its last check, with the same file and mapping), without what depends on
+        the database; then ``recheck_row`` checks that part. False (the default): the row is
+        checked afresh with ``check_row``."""
+        return False
+
+    def recheck_row(self, row: Row, context) -> None:
+        """The part of ``check_row`` that reads the database, after ``row_restore``."""
+
     def describe(self, rows: list[Row], context, report: Report) -> None:
         """After every row is checked: fill in what committing would do, and the summary."""
 
@@ -130,7 +148,8 @@ class ImportKind:
 # --- Checking and committing a table ------------------------------------------------------
 
 
-def _check(kind: ImportKind, *, table: Table, mapping: dict[str, str], user) -> tuple[Report, list[Row], object]:
+def _check(kind: ImportKind, *, table: Table, mapping: dict[str, str], user,
+           checked: dict[int, dict] | None = None) -> tuple[Report, list[Row], object]:
     index_of = {key: int(index) for index, key in mapping.items() if key}
     shown = {c.key: table.headers[index_of[c.key]] if c.key in index_of else str(c.label) for c in kind.columns}
     rows = [
@@ -143,8 +162,13 @@ def _check(kind: ImportKind, *, table: Table, mapping: dict[str, str], user) -> 
         report.warnings.append(_("The file was read as Big5 (traditional Chinese characters). If the names "
                                  "below look wrong, save the file as “CSV UTF-8” and upload it again."))
     context = kind.prepare(rows, user=user)
+    checked = checked or {}
     for row in rows:
-        kind.check_row(row, context)
+        entry = checked.get(row.number)
+        if entry is not None and kind.row_restore(row, entry):
+            kind.recheck_row(row, context)
+        else:
+            kind.check_row(row, context)
     kind.describe(rows, context, report)
     report.rows = [row.entry for row in rows]
     report.summary.setdefault("rows", len(rows))
@@ -168,8 +192,11 @@ def dry_run(kind: ImportKind, *, table: Table, user, mapping: dict[str, str] | N
 
 
 def commit(kind: ImportKind, *, table: Table, user, mapping: dict[str, str] | None = None, upload=None,
-           options: dict | None = None) -> Report:
+           options: dict | None = None, checked: Report | None = None) -> Report:
     """Check the rows again and write them, in one transaction.
+
+    ``checked`` is the report of the last check of these rows with this mapping, if any: a kind
+    that can restores its rows' cleaning from it (``ImportKind.row_restore``).
 
     An all-or-nothing kind returns the report uncommitted (``report.committed`` False, nothing
     written) when a row has an error. A clash with a concurrent change (the database refusing
@@ -178,7 +205,8 @@ def commit(kind: ImportKind, *, table: Table, user, mapping: dict[str, str] | No
     mapping = mapping_for(kind, table, mapping)
     try:
         with transaction.atomic():
-            report, rows, context = _check(kind, table=table, mapping=mapping, user=user)
+            report, rows, context = _check(kind, table=table, mapping=mapping, user=user,
+                                           checked={e["row"]: e for e in checked.rows} if checked else None)
             if kind.all_or_nothing and not report.ok:
                 return report
             kind.write(rows, context, report, user=user, upload=upload, options=options or {})
@@ -277,8 +305,10 @@ def upload_commit(kind: ImportKind, *, upload: ImportUpload, user, options: dict
         locked = kind.staging_model.objects.select_for_update().get(pk=upload.pk)
         if locked.status != ImportUpload.Status.DRY_RUN:
             raise ValidationError(_("This import has been committed already."), code="committed")
+        # The stored report is the check of these rows with this mapping (the dry run's).
+        checked = upload_report(kind, locked) if upload_checked_with(locked, locked.column_mapping) else None
         report = commit(kind, table=upload_table(locked), user=user, mapping=locked.column_mapping,
-                        upload=locked, options=options)
+                        upload=locked, options=options, checked=checked)
         locked.report = report.to_json()
         locked.error_count = report.error_rows
         if report.committed:

@@ -33,6 +33,7 @@ from .columns import (
     missing_columns_message,
     row_clean,
     row_manager,
+    row_restore,
 )
 from .matching import ACTION_LABELS, DUPLICATE_GROUPS, action_chosen, client_duplicates_suggest, duplicate_group
 
@@ -66,6 +67,13 @@ class ClientsImport(ImportKind):
 
     def check_row(self, row, context):
         row_clean(row)
+        self.recheck_row(row, context)
+
+    def row_restore(self, row, entry):
+        # The cleaning reads nothing but the cells: the commit takes it from the dry run's report.
+        return row_restore(row, entry)
+
+    def recheck_row(self, row, context):
         if context["managers"] is not None:
             row_manager(row, context["managers"])
 

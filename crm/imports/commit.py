@@ -7,15 +7,16 @@ without one stay unassigned for a handover (the result counts them). The RM colu
 applied to clients already in the registry: moving them is a handover.
 """
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from dataimport.engine import Row
 from dataimport.report import Report
 
 from .. import access
-from ..history import history_m2m_snapshot, history_note, request_attrs
+from ..bulk import Column, rows_copy, rows_copy_select
+from ..history import history_copy_created, history_m2m_snapshot, history_note
 from ..models import Assignment, Client, ClientMerge, LifecycleTransition, Tag
 from ..services import KEEP, TAKE, client_snapshot
 from .columns import model_values
@@ -119,43 +120,43 @@ def _values_fold(earlier: dict, values: dict, choices: dict) -> None:
 
 
 def _clients_create(*, values_by_row: dict[int, dict], user, reason: str) -> dict[int, tuple[int, int | None]]:
-    """Create the clients in bulk, with their history, primary assignments and tags; row number →
-    (client id, primary RM id or None).
+    """Create the clients in bulk, with their history, primary assignments (and theirs), first
+    lifecycle transitions and tags; row number → (client id, primary RM id or None).
 
     The primary RM is the row's RM column (checked against ``access.manager_list_assignable``),
     else the importer when they are an RM (Client.primary_manager and an open primary Assignment
     are written together, as assignment_transfer would); clients imported by a team lead or
-    administrator without an RM column stay unassigned for a handover.
+    administrator without an RM column stay unassigned for a handover. The clients are copied in
+    (``crm.bulk``), and what follows from them is derived in the database: a file of 100,000 rows
+    is a handful of statements.
     """
     if not values_by_row:
         return {}
     importer = user.pk if access.is_relationship_manager(user) else None
     now = timezone.now()
     numbers = list(values_by_row)
-    clients = [
-        Client(**model_values(values_by_row[n]), created_by=user, created_at=now,
-               primary_manager_id=values_by_row[n].get("manager_id") or importer)
-        for n in numbers
-    ]
-    clients = bulk_create_with_history(clients, Client, batch_size=BATCH, default_user=user,
-                                       default_change_reason=reason[:100], custom_historical_attrs=request_attrs())
-    assignments = [Assignment(client=c, manager_id=c.primary_manager_id, role=Assignment.Role.PRIMARY,
-                              started_at=now, reason=reason[:255], assigned_by=user)
-                   for c in clients if c.primary_manager_id]
-    if assignments:
-        bulk_create_with_history(assignments, Assignment, batch_size=BATCH, default_user=user,
-                                 default_change_reason=reason[:100], custom_historical_attrs=request_attrs())
+    managers = [values_by_row[n].get("manager_id") or importer for n in numbers]
+    ids = rows_copy(Client, [
+        {**model_values(values_by_row[n]), "created_by_id": user.pk, "created_at": now, "primary_manager_id": manager}
+        for n, manager in zip(numbers, managers)
+    ])
+    history_copy_created(Client, ids, user=user, reason=reason)
+    if any(managers):
+        assignment_ids = rows_copy_select(Assignment, {
+            "client_id": Column("id"), "manager_id": Column("primary_manager_id"), "role": Assignment.Role.PRIMARY,
+            "started_at": now, "reason": reason[:255], "assigned_by_id": user.pk,
+        }, source=Client, ids=ids, condition=f"{connection.ops.quote_name('primary_manager_id')} IS NOT NULL")
+        history_copy_created(Assignment, assignment_ids, user=user, reason=reason)
     # Every client's first stage is recorded, as client_create does for one client.
-    LifecycleTransition.objects.bulk_create(
-        [LifecycleTransition(client=c, from_stage="", to_stage=c.lifecycle_stage, reason=reason[:255],
-                             changed_by=user, changed_at=now) for c in clients],
-        batch_size=BATCH,
-    )
-    tags_by_client = {c.pk: values_by_row[n].get("tags", []) for n, c in zip(numbers, clients)}
+    rows_copy_select(LifecycleTransition, {
+        "client_id": Column("id"), "from_stage": "", "to_stage": Column("lifecycle_stage"), "reason": reason[:255],
+        "changed_by_id": user.pk, "changed_at": now,
+    }, source=Client, ids=ids)
+    tags_by_client = {pk: values_by_row[n].get("tags", []) for n, pk in zip(numbers, ids)}
     _tags_add(tags_by_client)
     # The tags belong to each client's creation row (the through table's bulk insert sent no signal).
     history_m2m_snapshot(Client, [pk for pk, names in tags_by_client.items() if names], batch_size=BATCH)
-    return {n: (c.pk, c.primary_manager_id) for n, c in zip(numbers, clients)}
+    return {n: (pk, manager) for n, pk, manager in zip(numbers, ids, managers)}
 
 
 def _tags_add(tags_by_client: dict[int, list[str]]) -> None:

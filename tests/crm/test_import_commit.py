@@ -4,7 +4,8 @@ import random
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crm import access, imports
@@ -237,3 +238,36 @@ def test_it_imports_a_messy_file_of_a_thousand_clients_end_to_end(client, owner)
         response = client.get(reverse("crm:client-list"), {"q": name})
         assert response.status_code == 200
         assert name in response.content.decode(), name
+
+
+def _import_queries(user, size: int) -> tuple[int, int]:
+    """(queries of the upload and dry run, queries of the commit) of a file of ``size`` new clients, every
+    third of them tagged, every fifth repeated on the next row, and a row with an error."""
+    rows = [["Name", "Phone", "E-mail", "Tags"]]
+    for i in range(size):
+        rows.append([f"Client {size}-{i}", f"137{size:04d}{i:04d}", f"c{size}.{i}@example.com",
+                     "VIP" if i % 3 == 0 else ""])
+        if i % 5 == 0:
+            rows.append([f"Client {size}-{i}", f"137{size:04d}{i:04d}", "", "退休"])
+    rows.append(["Bad Phone", "123", "", ""])
+    with CaptureQueriesContext(connection) as dry_run:
+        client_import = upload(user, rows, name=f"clients-{size}.csv")
+    with CaptureQueriesContext(connection) as commit:
+        imports.client_import_commit(client_import=client_import, user=user)
+    client_import.refresh_from_db()
+    assert client_import.created_count == size
+    return len(dry_run), len(commit)
+
+
+def test_the_import_reads_and_writes_in_as_many_queries_for_25_rows_as_for_10(owner):
+    # The registry is searched once per kind of match, and the clients, their history rows,
+    # assignments, lifecycle transitions and tags are written a batch at a time (crm.bulk):
+    # no query per row. (SQLite's batches hold 28 clients: its limit of 999 parameters.)
+    _import_queries(owner, 3)  # the roles and the tags' first rows
+    assert _import_queries(owner, 10) == _import_queries(owner, 25)
+    assert Client.objects.filter(tags__name="退休").count() == 1 + 2 + 5
+    first = Client.objects.get(legal_name="Client 25-0")
+    assert first.history.get().history_user == owner
+    assert sorted(t.tag.name for t in first.history.get().tags.all()) == ["VIP", "退休"]
+    assert first.lifecycle_transitions.get().changed_by == owner
+    assert Assignment.objects.get(client=first).manager == owner
