@@ -17,7 +17,7 @@ done is not redone unless asked.
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -26,9 +26,8 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
-from simple_history.utils import bulk_create_with_history
-
-from crm.history import history_bulk_update, request_attrs
+from crm.bulk import rows_copy
+from crm.history import history_bulk_update, history_copy_created
 from crm.models import Client
 from crm.selectors import aum_tier_for, aum_tier_thresholds
 
@@ -96,14 +95,15 @@ class BatchResult:
 
 @dataclass(slots=True)
 class _OpenAlert:
-    """An open alert as the batch reads it: values, not a model instance (the book has a few per
-    client, and most stay as they are)."""
+    """An open alert as the batch reads it, or raises it (no ``pk`` yet): values, not a model
+    instance (the book has a few per client, and most stay as they are)."""
 
-    pk: int
+    pk: int | None
     client_id: int
     kind: str
     subject: str
     details: dict
+    resolved_at: datetime | None = None  # of an alert raised and resolved in the same batch
 
 
 class _AlertBook:
@@ -113,7 +113,7 @@ class _AlertBook:
 
     def __init__(self, client_ids, now):
         self.now = now
-        self.open: dict[int, dict[tuple[str, str], _OpenAlert | Alert]] = {}  # by client, then (kind, subject)
+        self.open: dict[int, dict[tuple[str, str], _OpenAlert]] = {}  # by client, then (kind, subject)
         rows = Alert.objects.filter(client_id__in=client_ids, resolved_at__isnull=True).values_list(
             "pk", "client_id", "kind", "subject", "details")
         for row in rows:
@@ -121,14 +121,14 @@ class _AlertBook:
             self.open.setdefault(alert.client_id, {})[(alert.kind, alert.subject)] = alert
         self.resolved: set[int] = set()  # pks of existing alerts resolved
         self.reworded: dict[int, dict] = {}  # new details of existing alerts, by pk
-        self.created: list[Alert] = []
+        self.created: list[_OpenAlert] = []
 
-    def open_for(self, client_id: int, kinds) -> dict[tuple[str, str], _OpenAlert | Alert]:
+    def open_for(self, client_id: int, kinds) -> dict[tuple[str, str], _OpenAlert]:
         return {key: alert for key, alert in self.open.get(client_id, {}).items() if key[0] in kinds}
 
-    def resolve(self, alert: _OpenAlert | Alert) -> None:
+    def resolve(self, alert: _OpenAlert) -> None:
         self.open.get(alert.client_id, {}).pop((alert.kind, alert.subject), None)
-        if isinstance(alert, Alert):
+        if alert.pk is None:
             alert.resolved_at = self.now  # raised in this batch: stored resolved
         else:
             self.resolved.add(alert.pk)
@@ -144,11 +144,10 @@ class _AlertBook:
     def raise_(self, client_id: int, kind: str, subject: str, details: dict) -> None:
         """Open an alert; ``details`` carries its message (see Alert.message_details), stored by ``save``.
 
-        No full_clean (it cost more than valuing the client, and a first run raises a few alerts a
-        client): the kind is checked, the texts are cut to their columns' lengths, the client exists
-        (its row is locked) and the open-alert constraint is the database's to enforce."""
-        alert = Alert(client_id=client_id, kind=Alert.Kind(kind), subject=subject[:200], details=details,
-                      raised_at=self.now)
+        No model instance and no full_clean (they cost more than valuing the client, and a first run
+        raises a few alerts a client): the kind is checked, the subject cut to its column's length,
+        the client exists (its row is locked) and the open-alert constraint is the database's to enforce."""
+        alert = _OpenAlert(None, client_id, Alert.Kind(kind).value, subject[:200], details)
         self.open.setdefault(client_id, {})[(alert.kind, alert.subject)] = alert
         self.created.append(alert)
 
@@ -165,11 +164,14 @@ class _AlertBook:
                 if alert.pk in self.resolved:
                     alert.resolved_at = self.now
             history_bulk_update(changed, Alert, ["resolved_at", "message", "details"], user=None, reason="")
-            if not self.created:
-                return
-            for alert in self.created:
-                alert.message = Alert.message_stored(alert.details)[:500]
-            bulk_create_with_history(self.created, Alert, batch_size=500, custom_historical_attrs=request_attrs())
+            # A first run raises a few alerts a client: COPY and INSERT ... SELECT for them and their
+            # history rows (crm.bulk), rather than a JSON document escaped in Python twice per alert.
+            ids = rows_copy(Alert, [
+                {"client_id": alert.client_id, "kind": alert.kind, "subject": alert.subject, "details": alert.details,
+                 "message": Alert.message_stored(alert.details)[:500], "raised_at": self.now,
+                 "resolved_at": alert.resolved_at}
+                for alert in self.created])
+            history_copy_created(Alert, ids, user=None, reason="")
 
 
 def _group(rows, key) -> dict[int, list]:
@@ -231,25 +233,32 @@ def valuations_refresh(*, client_ids, valuation_date: date, context: ValuationCo
 
 
 def _snapshots_save(summaries: dict[int, PortfolioSummary], valuation_date: date) -> dict[int, ValuationSnapshot]:
-    """Upsert the day's snapshot of each client whose values differ from the stored one."""
+    """Write the day's snapshot of each client: new ones with COPY (crm.bulk; a new day has one a
+    client), stored ones only where their values differ.
+
+    No full_clean: the values are the summary's (an amount the database's NUMERIC refuses if too
+    large, the base currency, {class: amount}), the client's row is locked, and one snapshot a
+    client and day is the database's unique constraint."""
     stored = {row[1]: row for row in ValuationSnapshot.objects.filter(
         client_id__in=list(summaries), valuation_date=valuation_date,
     ).values_list("pk", "client_id", "aum", "currency", "by_asset_class")}
-    snapshots, changed = {}, []
+    snapshots, new, changed = {}, [], []
     for client_id, summary in summaries.items():
         by_class = {total.asset_class: str(total.amount_base) for total in summary.by_asset_class}
         pk, _client_id, aum, currency, by_asset_class = stored.get(client_id) or (None, client_id, None, "", None)
         snapshot = snapshots[client_id] = ValuationSnapshot(
             pk=pk, client_id=client_id, valuation_date=valuation_date, aum=summary.aum_base,
             currency=summary.base_currency, by_asset_class=by_class)
-        if pk is None or (aum, currency, by_asset_class) != (summary.aum_base, summary.base_currency, by_class):
-            # by_asset_class is built above; an empty portfolio's {} is a valid value the field calls blank.
-            snapshot.full_clean(validate_unique=False, exclude=["client", "by_asset_class"])
+        if pk is None:
+            new.append(snapshot)
+        elif (aum, currency, by_asset_class) != (summary.aum_base, summary.base_currency, by_class):
             changed.append(snapshot)
-    if changed:
-        ValuationSnapshot.objects.bulk_create(
-            changed, batch_size=500, update_conflicts=True, unique_fields=["client", "valuation_date"],
-            update_fields=["aum", "currency", "by_asset_class"])
+    ids = rows_copy(ValuationSnapshot, [
+        {"client_id": s.client_id, "valuation_date": s.valuation_date, "aum": s.aum, "currency": s.currency,
+         "by_asset_class": s.by_asset_class} for s in new])
+    for snapshot, pk in zip(new, ids, strict=True):
+        snapshot.pk = pk
+    ValuationSnapshot.objects.bulk_update(changed, ["aum", "currency", "by_asset_class"], batch_size=500)
     return snapshots
 
 
