@@ -76,7 +76,8 @@ def book(request):
     stage, last contact and next review."""
     form = ClientFilterForm(request.GET or None, user=request.user)
     params = form.selector_params() if request.GET else {}
-    clients = selectors.book_of_business(crm_selectors.client_list_search(user=request.user, params=params))
+    found = crm_selectors.client_list_search(user=request.user, params=params)
+    clients = selectors.book_of_business(found)
     file_format = _export_format(request)
     if file_format:
         headers = [_("Client number"), _("Legal name"), _("Phone"), _("Primary RM"), _("AUM tier"), _("AUM"),
@@ -89,8 +90,9 @@ def book(request):
             timezone.localtime(c.last_contact_at).date() if c.last_contact_at else "", c.next_review_on or "",
         ] for c in clients.iterator(chunk_size=2000))
         return _export(request, name="book-of-business", file_format=file_format, headers=headers, rows=rows)
-    summary = crm_selectors.client_list_summary(clients)
-    paginator = Paginator(crm_selectors.client_list_for_page(clients, total=summary["client_count"]), BOOK_PAGE_SIZE)
+    summary = crm_selectors.client_list_summary(found)
+    paginator = Paginator(selectors.book_of_business(crm_selectors.client_list_for_page(
+        found, total=summary["client_count"])), BOOK_PAGE_SIZE)
     paginator.count = summary["client_count"]  # already counted with the AUM sum: no second COUNT
     return _render(request, "reports/book.html", {
         "form": form, "summary": summary, "page": paginator.get_page(request.GET.get("page")),
