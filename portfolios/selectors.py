@@ -899,6 +899,15 @@ def allocation_chart_data(summary: PortfolioSummary) -> dict:
     }
 
 
+def _drawdown_limit(client: Client) -> DrawdownLimit | None:
+    """The client's drawdown limit, if any: no query when the caller fetched the client with
+    ``select_related("drawdown_limit")`` (the portfolio page does), one otherwise."""
+    try:
+        return client.drawdown_limit
+    except DrawdownLimit.DoesNotExist:
+        return None
+
+
 def portfolio_page(*, client: Client, today: date | None = None) -> dict:
     """What the client's portfolio page shows, valued today.
 
@@ -923,7 +932,7 @@ def portfolio_page(*, client: Client, today: date | None = None) -> dict:
         "breaches": concentration_breaches(client=client, summary=summary),
         "goals": [(goal, goal_progress(goal=goal, today=today)) for goal in goals],
         "proposals": list(client.rebalance_proposals.order_by("-created_at")[:5]),
-        "drawdown": DrawdownLimit.objects.filter(client=client).first(),
+        "drawdown": _drawdown_limit(client),
         "chart_data": {
             "allocation": allocation_chart_data(summary),
             "aum": {

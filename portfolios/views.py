@@ -1,9 +1,9 @@
 """Thin views of client assets: access through crm.selectors, reads through portfolios.selectors,
 changes through portfolios.services (and portfolios.imports for files).
 
-Every client-scoped page finds its client with ``client_get_visible`` (reading) or
-``client_get_editable`` (changing), so another RM's client is a 404 everywhere and
-compliance reads everything and changes nothing.
+Every client-scoped page finds its client through ``client_list_visible`` (reading; the portfolio
+page joins the drawdown limit to it) or ``client_get_editable`` (changing), so another RM's client
+is a 404 everywhere and compliance reads everything and changes nothing.
 """
 
 from django.contrib import messages
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from crm.forms import form_errors_add
 from crm import access, audit, panels
 from crm.models import SensitiveView
-from crm.access import client_get_editable, client_get_visible, client_list_editable, client_list_visible
+from crm.access import client_get_editable, client_list_editable, client_list_visible
 from dataimport import engine
 
 from . import cash_flows, imports, performance, selectors, services
@@ -47,7 +47,8 @@ def _portfolio_url(client_id: int) -> str:
 
 @require_safe
 def client_portfolio(request, pk: int):
-    client = client_get_visible(user=request.user, pk=pk)
+    # The visible client with its drawdown limit (a one-to-one the page shows): one query, not two.
+    client = get_object_or_404(client_list_visible(user=request.user).select_related("drawdown_limit"), pk=pk)
     context = selectors.portfolio_page(client=client)
     context["can_edit"] = access.client_visible_may_edit(user=request.user)  # the client is a visible one
     if "summary" in context:

@@ -47,16 +47,16 @@ def test_the_portfolio_page_queries_do_not_grow_with_holdings(client, owner, cli
     client.force_login(owner)
     url = reverse("portfolios:client-portfolio", args=[client_record.pk])
 
-    # 1 session, 2 user, 3 the user's roles (groups), 4 the client through client_list_visible
-    # (whether the user may edit it needs no query: crm.access.client_visible_may_edit),
+    # 1 session, 2 user, 3 the user's roles (groups), 4 the client through client_list_visible with its
+    # drawdown limit (whether the user may edit it needs no query: crm.access.client_visible_may_edit),
     # portfolio_summary: 5 holdings with accounts, institutions and instruments, 6 the USD rate,
     #   7 the model allocation, 8 its weights, 9 the open alerts,
     # 10 the concentration limits, 11 the AUM history, 12 goals, 13 their linked accounts (prefetch),
-    # 14 the latest rebalance proposals, 15 the drawdown limit, 16 the client's suitability exceptions,
-    # 17 the navbar's unread notification count, 18 the log of the view (one INSERT, crm.audit),
-    # portfolios.performance: 19 the valuation points, 20 the cash flows with their accounts.
+    # 14 the latest rebalance proposals, 15 the client's suitability exceptions,
+    # 16 the navbar's unread notification count, 17 the log of the view (one INSERT, crm.audit),
+    # portfolios.performance: 18 the valuation points, 19 the cash flows with their accounts.
     # The contribution/withdrawal form is on a page of its own (its accounts are not read here).
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(19):
         response = client.get(url)
 
     assert response.status_code == 200

@@ -217,13 +217,13 @@ def test_the_page_queries_do_not_grow_with_history_flows_or_holdings(client, own
     client.force_login(owner)
     url = reverse("portfolios:client-portfolio", args=[client_record.pk])
 
-    # 1 session, 2 user, 3 roles, 4 the client, portfolio_summary: 5 holdings, 6 the USD rate, 7 open alerts
-    # (no risk level: no model allocation); 8 the AUM history, 9 concentration limits, 10 goals (none, so no
-    # prefetch of their accounts), 11 proposals, 12 drawdown limit, 13 suitability exceptions;
-    # client_performance: 14 the valuation points, 15 the flows with their accounts; 16 the log of the view,
-    # 17 the navbar's notification count. May the user edit: no query (the client is a visible one); the
+    # 1 session, 2 user, 3 roles, 4 the client with its drawdown limit, portfolio_summary: 5 holdings, 6 the
+    # USD rate, 7 open alerts (no risk level: no model allocation); 8 the AUM history, 9 concentration limits,
+    # 10 goals (none, so no prefetch of their accounts), 11 proposals, 12 suitability exceptions;
+    # client_performance: 13 the valuation points, 14 the flows with their accounts; 15 the log of the view,
+    # 16 the navbar's notification count. May the user edit: no query (the client is a visible one); the
     # contribution/withdrawal form and its accounts are on a page of their own.
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         response = client.get(url)
 
     assert response.status_code == 200
