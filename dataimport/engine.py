@@ -319,8 +319,12 @@ def upload_commit(kind: ImportKind, *, upload: ImportUpload, user, options: dict
             locked.updated_count = result.get("updated", 0)
             locked.skipped_count = result.get("skipped", 0)
             locked.error_count = result.get("errors", report.error_rows)
-        locked.save()
-    upload.refresh_from_db()
+        # The rows as read stay as they are: not sent again (for 100,000 rows, megabytes of JSON).
+        locked.save(update_fields=["kind", "report", "error_count", "status", "committed_at", "created_count",
+                                   "updated_count", "skipped_count"])
+    # ``upload`` as saved, from the locked copy rather than read back (its table and report are large).
+    for field in upload._meta.concrete_fields:
+        setattr(upload, field.attname, getattr(locked, field.attname))
     return upload
 
 

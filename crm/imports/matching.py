@@ -8,8 +8,6 @@ an error. Likely matches are looked up among the clients the importer may edit
 (``crm.access.client_list_editable``).
 """
 
-import re
-
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -19,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from dataimport.engine import Row
 
 from ..access import client_list_editable
+from ..bulk import json_array
 from ..masking import MASKERS, client_pii
 from ..models import Client
 from ..models import RegistrationConflict
@@ -55,7 +54,7 @@ def action_chosen(duplicate: dict, *, decision: dict, bulk: dict) -> str:
 
 
 def name_key(name: str) -> str:
-    return re.sub(r"\s+", "", name).casefold()
+    return "".join(name.split()).casefold()  # str.split's whitespace is re's \s
 
 
 def _chunks(items: list, size: int = BATCH):
@@ -112,8 +111,8 @@ def _matching(queryset, field: str, values: list):
     if not values:
         return
     if connection.vendor == "postgresql":
-        array_type = "integer" if field == "pk" else "text"
-        yield from queryset.filter(**{f"{field}__in": RawSQL(f"SELECT unnest(%s::{array_type}[])", (values,))})
+        element = "jsonb_array_elements_text(%s::jsonb)" + ("::bigint" if field == "pk" else "")
+        yield from queryset.filter(**{f"{field}__in": RawSQL(f"SELECT {element}", (json_array(values),))})
         return
     for chunk in _chunks(values):
         yield from queryset.filter(**{f"{field}__in": chunk})
@@ -157,10 +156,11 @@ class Registry:
         target = self.editable.get(client.merged_into_id or client.pk)
         return (target or client), target is not None
 
-    def likely(self, values: dict) -> Client | None:
+    def likely(self, values: dict, *, name: str) -> Client | None:
+        """The client with the row's name (``name``, its ``name_key``) and phone or e-mail, if any."""
         for field in ("phone", "email"):
             if values.get(field):
-                client = self.by_name_contact.get((field, name_key(values["legal_name"]), values[field]))
+                client = self.by_name_contact.get((field, name, values[field]))
                 if client is not None:
                     return client
         return None
@@ -176,7 +176,8 @@ def duplicates_find(rows: list[Row], *, user) -> None:
     for row in clean_rows:
         entry, values = row.entry, row.entry["values"]
         document = (values.get("id_type"), values["id_number"]) if values.get("id_number") else None
-        contacts = [(f, name_key(values["legal_name"]), values[f]) for f in ("phone", "email") if values.get(f)]
+        name = name_key(values["legal_name"])
+        contacts = [(f, name, values[f]) for f in ("phone", "email") if values.get(f)]
         client, may_edit = registry.exact(values) if document else (None, False)
         if client is not None and not may_edit:
             # Nothing about the other client (not even that it exists): the leads hear of the conflict.
@@ -185,7 +186,7 @@ def duplicates_find(rows: list[Row], *, user) -> None:
             continue
         match = "exact" if client else ""
         if client is None:
-            client = registry.likely(values)
+            client = registry.likely(values, name=name)
             match = "likely" if client else ""
         if client is not None:
             entry["duplicate"] = {
