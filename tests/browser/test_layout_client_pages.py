@@ -178,3 +178,22 @@ def test_the_navbar_marks_the_current_page_and_offers_recent_clients(signed_in, 
     search.press("Enter")
     page.wait_for_url(re.compile(r"q="))
     expect(page.get_by_test_id("list-summary")).to_contain_text("1 client")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_client_list_pages_on_a_phone_without_scrolling_sideways(signed_in, owner, language):
+    """Page links (numbers, Next, Last; keyset cursors past the first pages) fit a 390 px screen."""
+    ClientFactory.create_batch(320, manager=owner, aum_total=Decimal("36173000.63"))
+    page = signed_in("phone", language)
+    page.goto(reverse("crm:client-list"))
+    pages = page.get_by_test_id("pagination")
+    expect(pages).to_be_visible()
+    assert not _scrolls_sideways(page)
+    pages.get_by_test_id("last-page").click()
+    page.wait_for_url(re.compile(r"last=1"))
+    expect(page.get_by_test_id("page-range")).to_contain_text("301")
+    pages.locator("a[rel=prev]").click()
+    page.wait_for_url(re.compile(r"before="))
+    expect(page.get_by_test_id("page-range")).to_contain_text("251")
+    assert not _scrolls_sideways(page)
+    assert page.evaluate(BROKEN_LABELS_JS) == []
