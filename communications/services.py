@@ -17,7 +17,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, Max, OuterRef, PositiveSmallIntegerField, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case, Exists, F, Max, OuterRef, PositiveSmallIntegerField, Q, QuerySet, Subquery, Value, When,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -135,8 +137,8 @@ def review_complete(
 def review_schedules_sync(*, today: date) -> int:
     """Give every active client a review schedule (counted from their last review, or from the day
     they were registered), and move the due date of those whose segment or the segment's cadence
-    changed; returns how many schedules were written. In SQL: the cadences, one insert, and one
-    update per segment."""
+    changed; returns how many schedules were written. In SQL: the cadences, one insert, whether any
+    moved, and then one update per segment."""
     cadences = selectors.review_cadences()
     cadence = Case(*[When(aum_tier=tier, then=Value(months)) for tier, months in cadences.items()],
                    output_field=PositiveSmallIntegerField())
@@ -151,9 +153,13 @@ def review_schedules_sync(*, today: date) -> int:
         ReviewSchedule, ["client", "anchor_on", "interval_months", "due_on"],
         f"SELECT s.schedule_client, s.schedule_anchor, s.schedule_months, s.schedule_due FROM ({rows}) s "
         "WHERE TRUE ORDER BY s.schedule_client", params)
+    changed = Q()
     for tier, months in cadences.items():
-        written += ReviewSchedule.objects.filter(client__aum_tier=tier).exclude(interval_months=months).update(
-            interval_months=months, due_on=MonthsLater(F("anchor_on"), months))
+        changed |= Q(client__aum_tier=tier) & ~Q(interval_months=months)
+    if ReviewSchedule.objects.filter(changed).exists():  # rarely: a client's segment or a cadence changed
+        for tier, months in cadences.items():
+            written += ReviewSchedule.objects.filter(client__aum_tier=tier).exclude(interval_months=months).update(
+                interval_months=months, due_on=MonthsLater(F("anchor_on"), months))
     return written
 
 
@@ -187,7 +193,7 @@ def reminders_scan(*, today: date) -> ScanResult:
     checks. A source that fails is logged and skipped (its reminders are neither created nor
     closed), so one app's bug does not stop everyone's reminders.
 
-    In SQL, whatever the size of the book: the policy, the schedules (5 queries), per set-based
+    In SQL, whatever the size of the book: the policy, the schedules (3 queries), per set-based
     source 2 (the new ones inserted, the ids of those gone read) plus 2 per 1,000 reminders
     closed, one insert each for notifications and escalations, and the count of open reminders."""
     policy = ReminderPolicy.current()

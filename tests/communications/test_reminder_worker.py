@@ -180,9 +180,10 @@ def test_in_embedded_mode_a_review_due_tomorrow_becomes_a_reminder_with_no_comma
 
     worker = _scripts_worker(broker_env, tmp_path)
     try:
-        # Nobody runs anything: beat starts, queues the scan, the worker runs it.
-        wait_for(lambda: Reminder.objects.filter(client=client, kind=REVIEW).exists(), timeout=60,
-                 what="beat's first scan", worker=worker)
+        # Nobody runs anything: beat starts, queues the scan, the worker runs it (the reminder is
+        # committed with its source's rows, the notifications after every source: wait for those).
+        wait_for(lambda: Notification.objects.filter(reminder__client=client, reminder__kind=REVIEW).exists(),
+                 timeout=60, what="beat's first scan", worker=worker)
     finally:
         _scripts_worker_stop(worker)
         print("---- scripts/worker ----\n" + (tmp_path / "scripts-worker.log").read_text(errors="replace"))

@@ -272,11 +272,11 @@ def test_a_rescan_of_an_unchanged_book_costs_the_same_queries_whatever_its_size(
     assert first.reminders_created > 3 * size  # a review, a follow-up, a missing risk assessment each, and more
     sources = len(attention.sources())
 
-    # The policy (1), the cadences (1), the missing schedules inserted (1) and the moved ones
-    # updated, per segment (3); per attention source a savepoint, the insert of new reminders, the
+    # The policy (1), the cadences (1), the missing schedules inserted (1), whether any moved
+    # segment (1); per attention source a savepoint, the insert of new reminders, the
     # ids of those to close and the savepoint's release (4); the notifications (1), the
     # escalations (1) and the open reminders counted (1). None per client, reminder or row.
-    with django_assert_num_queries(6 + 4 * sources + 3):
+    with django_assert_num_queries(4 + 4 * sources + 3):
         again = services.reminders_scan(today=today)
 
     assert (again.reminders_created, again.reminders_closed, again.notifications_created,
