@@ -315,7 +315,13 @@ class Assignment(models.Model):
                 name="assignment_ends_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["manager", "ended_at"], name="assignment_manager_open_idx")]
+        indexes = [
+            models.Index(fields=["manager", "ended_at"], name="assignment_manager_open_idx"),
+            # The access rule's "open backup RM of" arm on every RM page: read from the index alone
+            # (the wide index above visits every assignment row of the RM on the heap).
+            models.Index(fields=["manager", "client"], condition=Q(role="backup", ended_at__isnull=True),
+                         name="assignment_open_backup_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.client} – {self.manager} ({self.get_role_display()})"
