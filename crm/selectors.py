@@ -205,9 +205,13 @@ def client_list_search(*, user, params: Mapping | None = None) -> QuerySet[Clien
 
 # A list of at most this many clients is found first and sorted after; a longer one is read in sort order.
 SORTED_AFTER_FINDING = 5000
+# The same for a search's matches: a name search's matches cluster in name order (one surname sorts
+# together), so the walk of the name index can read most of the book before it meets them (550,000
+# rows for the 17,600 'wang' of a 1,000,000-client book: 2.3 s); finding them costs ~0.3 s there.
+SEARCH_SORTED_AFTER_FINDING = 20_000
 
 
-def client_list_for_page(clients: QuerySet[Client], *, total: int) -> QuerySet[Client]:
+def client_list_for_page(clients: QuerySet[Client], *, total: int, searched: bool = False) -> QuerySet[Client]:
     """``clients`` (from ``client_list_search``) in the shape that reads one page fastest, given how
     many there are (``client_list_summary``).
 
@@ -217,7 +221,7 @@ def client_list_for_page(clients: QuerySet[Client], *, total: int) -> QuerySet[C
     Left as one WHERE under ORDER BY legal_name LIMIT 51, the planner walked the name index hoping to
     meet 51 of them early: 7,500 rows read for a lead's 686 HNW clients, 5,900 for an RM's book,
     55,000 for the 1,729 'wang' of the whole book. A long list is cheapest read that way, in index order."""
-    if total > SORTED_AFTER_FINDING:
+    if total > (SEARCH_SORTED_AFTER_FINDING if searched else SORTED_AFTER_FINDING):
         return clients
     return _listed(Client.objects.filter(among_clients(clients, field="pk"))).order_by(*clients.query.order_by)
 

@@ -92,7 +92,7 @@ def book(request):
         return _export(request, name="book-of-business", file_format=file_format, headers=headers, rows=rows)
     summary = crm_selectors.client_list_summary(found)
     paginator = Paginator(selectors.book_of_business(crm_selectors.client_list_for_page(
-        found, total=summary["client_count"])), BOOK_PAGE_SIZE)
+        found, total=summary["client_count"], searched=bool(params.get("q")))), BOOK_PAGE_SIZE)
     paginator.count = summary["client_count"]  # already counted with the AUM sum: no second COUNT
     return _render(request, "reports/book.html", {
         "form": form, "summary": summary, "page": paginator.get_page(request.GET.get("page")),

@@ -148,3 +148,23 @@ def test_a_cursor_page_takes_as_many_queries_as_the_first(client, owner, django_
     with django_assert_num_queries(11):
         response = client.get(reverse("crm:client-list"), {"after": cursor})
     assert len(response.context["page"].object_list) == min(count - 1, 50)
+
+
+def test_a_search_with_more_matches_than_a_short_list_is_still_found_first_and_sorted(
+        client, team_lead, book, monkeypatch):
+    """A name search's matches cluster in name order, so up to SEARCH_SORTED_AFTER_FINDING of them are
+    found through the search's indexes and sorted after, rather than met by walking the name index;
+    a filter's list as long is read in sort order. The rows are the same either way."""
+    monkeypatch.setattr(selectors, "SORTED_AFTER_FINDING", 2)
+    monkeypatch.setattr(selectors, "SEARCH_SORTED_AFTER_FINDING", 50)
+    searched = selectors.client_list_search(user=team_lead, params={"q": "Client"})
+    expected = list(searched.values_list("pk", flat=True))
+    assert len(expected) == 15
+    for_page = selectors.client_list_for_page(searched, total=15, searched=True)
+    assert str(for_page.query) != str(searched.query)  # fetched by the found ids
+    assert list(for_page.values_list("pk", flat=True)) == expected
+    listed = selectors.client_list_search(user=team_lead, params={})
+    assert str(selectors.client_list_for_page(listed, total=15).query) == str(listed.query)
+    client.force_login(team_lead)
+    response = client.get(reverse("crm:client-list"), {"q": "Client"})
+    assert [c.pk for c in response.context["page"]] == expected[:len(response.context["page"].object_list)]
