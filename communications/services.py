@@ -2,7 +2,7 @@
 
 The scan (``reminders_scan``) turns what ``crm.attention`` reports into reminders, notifications
 and escalations. It is set-based: each step is one ``INSERT … SELECT`` or ``UPDATE`` over the
-whole book in the database (``crm.sql``), a fixed number of queries whatever its size, and no row
+whole book in the database (``crm.bulk``), a fixed number of queries whatever its size, and no row
 is loaded into Python (only the ids of reminders to close). It is safe to run any number of times,
 at once or after a crash: every row it writes has a unique constraint, it inserts with ``ON
 CONFLICT DO NOTHING``, each statement is atomic, and rows go in key order so two concurrent scans
@@ -28,9 +28,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crm import attention
+from crm.bulk import insert_select, sql_of
 from crm.history import history_bulk_update
 from crm.models import Client
-from crm.sql import MonthsLater, insert_select, sql_of
+from crm.sql import MonthsLater
 
 from . import selectors
 from .models import ContactLog, Notification, Reminder, ReminderPolicy, Review, ReviewSchedule

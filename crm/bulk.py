@@ -5,14 +5,17 @@ statements, not one per row.
 primary keys drawn from the table's sequence first; elsewhere (SQLite, the tests' default) with
 ``bulk_create``. ``rows_copy_select`` writes rows derived from rows already in the database
 (history rows, assignments, lifecycle transitions of new clients) with ``INSERT ... SELECT``,
-so they never pass through Python. Neither sends signals or calls ``save()``, like
-``bulk_create``; the caller writes whatever those would have written.
+so they never pass through Python. ``insert_select`` writes the rows of any SELECT (compiled from
+querysets with ``sql_of``) in one statement, skipping those a unique constraint refuses: how the
+reminder scan writes 100,000 rows without loading them into Python. None sends signals or calls
+``save()``, like ``bulk_create``; the caller writes whatever those would have written.
 """
 
 import json
 from collections.abc import Sequence
 
 from django.db import connection, connections, models
+from django.db.models import QuerySet
 from django.utils import timezone
 
 BATCH = 500  # SQLite's limit of 999 parameters a statement bounds the other backends' batches
@@ -141,3 +144,22 @@ def rows_copy_select(model, values: dict[str, object], *, source, ids: Sequence[
             cursor.execute(statement, statement_params)
             new_ids += [pk for (pk,) in cursor.fetchall()]
     return new_ids
+
+
+def sql_of(queryset: QuerySet) -> tuple[str, tuple]:
+    """The SQL and parameters of a queryset, to use as a derived table or subquery."""
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def insert_select(model, fields: Sequence[str], select: str, params: Sequence = ()) -> int:
+    """``INSERT INTO <model> (<fields>) <select> ON CONFLICT DO NOTHING``: rows a unique constraint
+    refuses are skipped, so concurrent or repeated callers insert each row once. Returns how many
+    rows were inserted. ``select`` must end with a WHERE or ORDER BY clause (SQLite reads
+    ``… FROM t ON CONFLICT`` as a join)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {select} ON CONFLICT DO NOTHING",
+                       params)
+        return cursor.rowcount

@@ -1,35 +1,10 @@
-"""Set-based writes and date arithmetic the ORM lacks, the same on PostgreSQL and SQLite.
-
-``insert_select`` writes the rows of a SELECT (compiled from querysets) in one statement, skipping
-those a unique constraint refuses: how the reminder scan writes 100,000 rows without loading them
-into Python. ``DaysLater`` and ``MonthsLater`` give dates in SQL exactly as Python's
+"""Date arithmetic the ORM lacks, the same on PostgreSQL and SQLite (the set-based writes that use
+it are in ``crm.bulk``). ``DaysLater`` and ``MonthsLater`` give dates in SQL exactly as Python's
 ``timedelta(days=n)`` and ``relativedelta(months=n)`` do (SQLite's ``date()`` alone rolls 31
 January + 1 month over to March).
 """
 
-from collections.abc import Sequence
-
-from django.db import connection
-from django.db.models import DateField, Func, QuerySet
-
-
-def sql_of(queryset: QuerySet) -> tuple[str, tuple]:
-    """The SQL and parameters of a queryset, to use as a derived table or subquery."""
-    sql, params = queryset.query.sql_with_params()
-    return sql, tuple(params)
-
-
-def insert_select(model, fields: Sequence[str], select: str, params: Sequence = ()) -> int:
-    """``INSERT INTO <model> (<fields>) <select> ON CONFLICT DO NOTHING``: rows a unique constraint
-    refuses are skipped, so concurrent or repeated callers insert each row once. Returns how many
-    rows were inserted. ``select`` must end with a WHERE or ORDER BY clause (SQLite reads
-    ``… FROM t ON CONFLICT`` as a join)."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {select} ON CONFLICT DO NOTHING",
-                       params)
-        return cursor.rowcount
+from django.db.models import DateField, Func
 
 
 class DaysLater(Func):

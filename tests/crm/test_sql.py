@@ -1,4 +1,4 @@
-"""crm.sql: date arithmetic in SQL that gives Python's answers, and the set-based insert that
+"""crm.sql: date arithmetic in SQL that gives Python's answers; crm.bulk: the set-based insert that
 skips what a unique constraint refuses, on SQLite and PostgreSQL alike."""
 
 from datetime import date, timedelta
@@ -8,8 +8,9 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import F
 
 from communications.models import Reminder
+from crm.bulk import insert_select, sql_of
 from crm.models import Client
-from crm.sql import DaysLater, MonthsLater, insert_select, sql_of
+from crm.sql import DaysLater, MonthsLater
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
