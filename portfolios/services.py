@@ -145,11 +145,14 @@ def client_rated_holdings_refresh(*, client_ids=None) -> int:
         existing = existing.filter(client_id__in=client_ids)
     counts = holdings.order_by().values("account__client_id").annotate(
         **{field: Count("pk", filter=Q(instrument__risk_rating=rating)) for rating, field in fields.items()})
-    rows = [ClientRatedHoldings(client_id=row["account__client_id"], **{field: row[field] for field in fields.values()})
-            for row in counts]
     with transaction.atomic():
+        if client_ids is not None:
+            # Two recounts of one client (two holdings saved at once) take turns: the second counts
+            # after the first committed, so the last count written is of the holdings as they are.
+            list(Client.objects.filter(pk__in=client_ids).order_by("pk").select_for_update().values_list("pk"))
+        rows = [ClientRatedHoldings(client_id=row["account__client_id"],
+                                    **{field: row[field] for field in fields.values()}) for row in counts]
         existing.delete()  # clients that no longer hold any keep no row
-        # A concurrent refresh of the same client may have inserted its row meanwhile: the last one wins.
         ClientRatedHoldings.objects.bulk_create(rows, batch_size=2000, update_conflicts=True,
                                                 unique_fields=["client"], update_fields=list(fields.values()))
     return len(rows)

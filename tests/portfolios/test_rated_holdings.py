@@ -146,3 +146,40 @@ def test_the_queries_capture_no_holding_table(owner, ratings):
     with CaptureQueriesContext(connection) as queries:
         stored(Client.objects.all())
     assert "portfolios_holding" not in queries[0]["sql"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_recounts_of_one_client_at_once_leave_the_count_of_both_holdings(owner, ratings):
+    """Two holdings of one client saved at once, each transaction recounting the client: the second
+    recount waits for the first to commit (a lock on the client), so it counts both; without it, the
+    last write would be a count that missed the other transaction's holding."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL (SQLite has one writer at a time)")
+    client = ClientFactory(manager=owner)
+    account = AccountFactory(client=client)
+    first_counted = threading.Event()
+
+    def first():
+        try:
+            with transaction.atomic():
+                HoldingFactory.build(account=account, instrument=ratings["R5"]).save()  # build: no recount yet
+                services.client_rated_holdings_refresh(client_ids=[client.pk])
+                first_counted.set()
+                time.sleep(1)  # the second transaction reaches its recount meanwhile
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert first_counted.wait(10)
+    with transaction.atomic():
+        HoldingFactory.build(account=account, instrument=ratings["R3"]).save()
+        services.client_rated_holdings_refresh(client_ids=[client.pk])
+    thread.join(10)
+    row = ClientRatedHoldings.objects.get(client=client)
+    assert (row.rated_r3, row.rated_r5) == (1, 1)
