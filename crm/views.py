@@ -110,6 +110,8 @@ def client_list(request):
         "saved_filters": selectors.saved_filter_list(user=request.user),
         "save_form": SavedFilterForm(initial={"query_string": query}),
         "may_create": access.may_change_clients(request.user),
+        # Each row links to its client twice (table and phone card): one reverse, not a {% url %} per link.
+        "client_url_prefix": reverse("crm:client-detail", args=[0]).removesuffix("0/"),
     })
 
 
