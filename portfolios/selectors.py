@@ -24,7 +24,7 @@ from django.utils.translation import gettext_noop
 from crm import panels
 from crm.attention import due_rows, url_with_id
 from crm.models import Client
-from crm.access import client_list_visible
+from crm.access import among_clients, client_list_visible
 from crm.scales import RiskBasis, RiskLevel, rating_highest_suitable, rating_suitable
 
 from .models import (
@@ -1027,12 +1027,21 @@ DASHBOARD_ALERT_CLIENTS = 5  # clients on the dashboard panel, most severe first
 DASHBOARD_ALERTS_PER_CLIENT = 3
 
 
+def alert_totals_visible(*, request) -> AlertTotals:
+    """``alert_totals`` of the open alerts on the clients the user may see: one query, once per
+    request (crm.panels.request_memo): the dashboard's alerts panel and its attention panel both
+    show them, and each is a pass over every open alert of the book."""
+    return panels.request_memo(request, ("portfolio-alert-totals", request.user.pk),
+                               lambda: alert_totals(alert_list_open(user=request.user)))
+
+
 def dashboard_alerts_panel(*, request) -> dict:
     """The open alerts on the clients the user may see: counts by severity, and the clients with the
-    most severe alerts, each with its most severe few (three queries)."""
+    most severe alerts, each with its most severe few (three queries; two when the attention panel
+    has counted them on this request)."""
     alerts = alert_list_open(user=request.user)
     return {
-        "totals": alert_totals(alerts),
+        "totals": alert_totals_visible(request=request),
         "groups": alert_groups_load(alerts, alert_client_groups(alerts)[:DASHBOARD_ALERT_CLIENTS],
                                     per_client=DASHBOARD_ALERTS_PER_CLIENT),
         "user": request.user,
@@ -1157,16 +1166,22 @@ DRAWDOWN_ALERT_KINDS = [Alert.Kind.DRAWDOWN, Alert.Kind.STOP_LOSS]
 
 def risk_overview_alerts_panel(*, request, clients: QuerySet[Client]) -> dict:
     """The risk overview's open concentration breaches and drawdown / stop-loss alerts among the
-    page's clients: counts and the newest rows (four queries)."""
-    open_alerts = Alert.objects.filter(client__in=clients.order_by().values("pk"), resolved_at__isnull=True)
+    page's clients: both counts in one pass, and the newest rows of each (three queries)."""
+    open_alerts = Alert.objects.filter(among_clients(clients), resolved_at__isnull=True)
     # A concentration limit's kind is also the kind of the alert it raises.
-    concentration = open_alerts.filter(kind__in=ConcentrationLimit.Kind.values)
-    drawdown = open_alerts.filter(kind__in=DRAWDOWN_ALERT_KINDS)
+    in_concentration = Q(kind__in=ConcentrationLimit.Kind.values)
+    in_drawdown = Q(kind__in=DRAWDOWN_ALERT_KINDS)
+    # Counted on the kind, not the id: the open alerts' (client, kind, subject) index answers alone.
+    counts = open_alerts.order_by().aggregate(concentration=Count("kind", filter=in_concentration),
+                                              drawdown=Count("kind", filter=in_drawdown))
 
-    def newest(alerts):
-        return list(alerts.select_related("client").order_by("-raised_at")[:OVERVIEW_ROWS])
+    def newest(kinds: Q):
+        # The first rows picked among the alerts alone, then joined to their clients: a join before
+        # the sort fetched the client of each of a team lead's ~70,000 open alerts (0.5 s).
+        first = open_alerts.filter(kinds).order_by("-raised_at").values("pk")[:OVERVIEW_ROWS]
+        return list(Alert.objects.filter(pk__in=first).select_related("client").order_by("-raised_at"))
 
     return {
-        "concentration_count": concentration.count(), "concentration": newest(concentration),
-        "drawdown_count": drawdown.count(), "drawdown": newest(drawdown),
+        "concentration_count": counts["concentration"], "concentration": newest(in_concentration),
+        "drawdown_count": counts["drawdown"], "drawdown": newest(in_drawdown),
     }

@@ -226,13 +226,16 @@ def dashboard_reminders(*, user, today: date | None = None) -> dict:
 
 
 
-def dashboard_risk(*, user, today: date | None = None) -> dict:
+def dashboard_risk(*, user, today: date | None = None,
+                   alerts: portfolio_selectors.AlertTotals | None = None) -> dict:
     """What needs a look in the user's book besides reminders: open concentration and drawdown /
     stop-loss alerts, holdings unsuitable for their client without an exception, and expired,
-    expiring and missing risk assessments (of the clients not inactive). Two queries: the alerts,
-    then one pass over the book's clients for the rest."""
+    expiring and missing risk assessments (of the clients not inactive). Two queries: the alerts
+    (none when ``alerts``, their ``alert_totals``, is given), then one pass over the book's clients
+    for the rest."""
     today = today or timezone.localdate()
-    totals = portfolio_selectors.alert_totals(portfolio_selectors.alert_list_open(user=user))
+    totals = alerts if alerts is not None else portfolio_selectors.alert_totals(
+        portfolio_selectors.alert_list_open(user=user))
     by_kind = {kind: count for kind, _label, count in totals.by_kind}
     assessed = Q(risk_level_basis=RiskBasis.ASSESSMENT) & ~Q(status=Client.Status.INACTIVE)
     soon = today + timedelta(days=CHANGE_DAYS)
@@ -255,7 +258,9 @@ def dashboard_attention_panel(*, request) -> dict:
     who serve no clients of their own)."""
     serves = access.serves_clients(request.user)  # compliance and administrators have no reminders of their own
     return {"reminders": dashboard_reminders(user=request.user) if serves else None,
-            "risk": dashboard_risk(user=request.user), "whole_book": access.is_supervisor(request.user)}
+            # The alert counts the alerts panel shows too: counted once per page.
+            "risk": dashboard_risk(user=request.user, alerts=portfolio_selectors.alert_totals_visible(request=request)),
+            "whole_book": access.is_supervisor(request.user)}
 
 
 def feedback_scores(feedback: QuerySet[Feedback]) -> dict:

@@ -144,10 +144,10 @@ def test_its_queries_do_not_grow_with_the_book(client, compliance, book, standar
 
     # 1 session, 2 user, 3 roles, 4 the RMs the filter offers; risk: 5 the counts, 6 expired, 7 expiring,
     # 8 without an assessment, 9 contradictory answers, 10 their rules; portfolios' panels: 11 the
-    # unsuitable holdings' count, 12 their first rows, 13 and 14 concentration breaches (count, rows),
-    # 15 and 16 drawdown and stop-loss alerts (count, rows). Other apps' navigation (unread
-    # notifications) is theirs to count.
+    # unsuitable holdings' count, 12 their first rows, 13 the concentration breaches and drawdown and
+    # stop-loss alerts counted in one pass, 14 and 15 the newest rows of each. Other apps' navigation
+    # (unread notifications) is theirs to count.
     ours = [query for query in captured.captured_queries if "communications_" not in query["sql"]]
-    assert len(ours) == 16
+    assert len(ours) == 15
     assert response.status_code == 200
     assert response.context["counts"]["expired"] == 3 + extra
