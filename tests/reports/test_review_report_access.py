@@ -70,9 +70,9 @@ def test_the_selector_queries_do_not_grow_with_the_data(owner, size, django_asse
     # and instruments, 3 the model allocation and 4 its weights, 5 the open alerts, 6 the concentration
     # limits, 7 the AUM history, 8 goals and 9 their linked accounts, 10 the latest proposals, 11 the
     # drawdown limit, 12 the suitability exceptions; client_performance: 13 the valuations, 14 the flows;
-    # 15 the latest assessment and 16 its flagged rules, 17 the review schedule, 18 the review cadences
-    # (before the client's first scheduling), 19 the primary RM.
-    with django_assert_num_queries(19):
+    # 15 the latest assessment and 16 its flagged rules, 17 the review schedule with its tier's cadence
+    # (one query, also before the client's first scheduling), 18 the primary RM.
+    with django_assert_num_queries(18):
         report = client_review_report(user=owner, pk=reviewed.pk)
         str(report["manager"])
 
@@ -88,9 +88,9 @@ def test_the_page_and_pdf_queries_do_not_grow_with_the_data(client, owner, size,
     client.force_login(owner)
     url = reverse(route, args=[reviewed.pk])
 
-    # 1 session, 2 user, 3 the user's roles, the selector's 19 (above), the log of the view (one INSERT);
+    # 1 session, 2 user, 3 the user's roles, the selector's 18 (above), the log of the view (one INSERT);
     # the page also counts the navbar's unread notifications.
-    with django_assert_num_queries(24 if route == "reports:client-review" else 23):
+    with django_assert_num_queries(23 if route == "reports:client-review" else 22):
         response = client.get(url)
 
     assert response.status_code == 200
