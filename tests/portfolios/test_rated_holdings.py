@@ -148,7 +148,9 @@ def test_the_queries_capture_no_holding_table(owner, ratings):
     assert "portfolios_holding" not in queries[0]["sql"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="concurrent transactions need PostgreSQL (SQLite has one writer at a time)")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_recounts_of_one_client_at_once_leave_the_count_of_both_holdings(owner, ratings):
     """Two holdings of one client saved at once, each transaction recounting the client: the second
     recount waits for the first to commit (a lock on the client), so it counts both; without it, the
@@ -158,8 +160,6 @@ def test_two_recounts_of_one_client_at_once_leave_the_count_of_both_holdings(own
 
     from django.db import transaction
 
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (SQLite has one writer at a time)")
     client = ClientFactory(manager=owner)
     account = AccountFactory(client=client)
     first_counted = threading.Event()
